@@ -1,0 +1,222 @@
+"""create_app(settings): the Starlette application with every domain's routes."""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from opencases import db as database
+from opencases.kibana.errors import (
+    BadRequest,
+    InternalServerError,
+    KibanaError,
+    MethodNotAllowed,
+    NotFound,
+)
+from opencases.kibana.http import (
+    PUBLIC_API_VERSION,
+    SAFE_METHODS,
+    ApiRoute,
+    Handler,
+    error_response,
+    json_response,
+)
+from opencases.kibana.oas import openapi_document
+from opencases.logs import configure_logging, log, log_request
+from opencases.security import routes as security_routes
+from opencases.security.authentication import Authenticator
+from opencases.security.context import RequestContext
+from opencases.settings import Settings, load_settings
+from opencases.spaces import routes as spaces_routes
+from opencases.spaces.schemas import DEFAULT_SPACE_ID
+from opencases.spaces.service import active_space
+from opencases.status import routes as status_routes
+
+# Kibana's spaces plugin reads the space from a `/s/{id}` prefix and strips it.
+_SPACE_PREFIX = re.compile(r"^/s/([a-z0-9_\-]+)(/.*)?$")
+SPACE_KEY = "opencases.space_id"
+USER_KEY = "opencases.user"
+REQUEST_ID_KEY = "opencases.request_id"
+
+
+@dataclass(slots=True)
+class AppState:
+    """What the process holds between requests."""
+
+    settings: Settings
+    authenticator: Authenticator
+    db: database.Database | None = None
+
+
+async def oas(request: Request, context: RequestContext) -> Response:
+    """GET /api/oas: the OpenAPI document of the API."""
+    return json_response(request.app.state.openapi)
+
+
+OAS_ROUTE = ApiRoute(
+    method="GET", path="/api/oas", handler=oas, summary="Get the OpenAPI document", tag="system"
+)
+
+
+def api_routes() -> list[ApiRoute]:
+    """Every route of the API, as the domains declare them."""
+    return [
+        *spaces_routes.ROUTES,
+        *security_routes.ROUTES,
+        *status_routes.ROUTES,
+        OAS_ROUTE,
+    ]
+
+
+def endpoint(route: ApiRoute, state: AppState) -> Any:
+    """A Starlette endpoint: authenticate, check kbn-xsrf, resolve the space, run the handler."""
+    handler: Handler = route.handler
+    version_header = route.access == "public"
+
+    async def run(request: Request) -> Response:
+        db = state.db
+        assert db is not None, "the database opens at startup"
+        scope = request.scope
+        try:
+            principal = await state.authenticator.authenticate(
+                db, request.headers.get("authorization")
+            )
+        except KibanaError as error:
+            return error_response(error)
+        scope[USER_KEY] = principal.username
+        try:
+            # Kibana checks kbn-xsrf after authentication (an onPostAuth handler).
+            if request.method not in SAFE_METHODS and not (
+                "kbn-xsrf" in request.headers or "kbn-version" in request.headers
+            ):
+                raise BadRequest("Request must contain a kbn-xsrf header.")
+            space = await active_space(db=db, space_id=scope.get(SPACE_KEY, DEFAULT_SPACE_ID))
+            context = RequestContext(
+                request_id=scope[REQUEST_ID_KEY],
+                db=db,
+                settings=state.settings,
+                authenticator=state.authenticator,
+                principal=principal,
+                space=space,
+            )
+            response = await handler(request, context)
+        except KibanaError as error:
+            response = error_response(error)
+        if version_header:
+            response.headers["elastic-api-version"] = PUBLIC_API_VERSION
+        return response
+
+    return run
+
+
+class RequestMiddleware:
+    """Per request: an id, the space prefix, the one log line, and the 500 of last resort."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started_at = time.perf_counter_ns()
+        request_id = uuid.uuid4().hex
+        scope[REQUEST_ID_KEY] = request_id
+        path = scope["path"]
+        match = _SPACE_PREFIX.match(path)
+        if match:
+            scope[SPACE_KEY] = match.group(1)
+            scope["path"] = match.group(2) or "/"
+            scope["raw_path"] = scope["path"].encode()
+        status = 500
+        response_started = False
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+                status = message["status"]
+                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:
+            log.exception(
+                "unexpected error in %s %s request_id=%s", scope["method"], path, request_id
+            )
+            if not response_started:
+                await error_response(InternalServerError())(scope, receive, send_with_id)
+        finally:
+            log_request(
+                method=scope["method"],
+                path=path,
+                status=status,
+                duration_ns=time.perf_counter_ns() - started_at,
+                user=scope.get(USER_KEY),
+                request_id=request_id,
+            )
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    """The router's own 404 and 405, in Kibana's envelope."""
+    assert isinstance(exc, HTTPException)
+    error: KibanaError
+    if exc.status_code == 405:
+        error = MethodNotAllowed(headers=dict(exc.headers or {}))
+    elif exc.status_code == 404:
+        error = NotFound()
+    else:
+        error = KibanaError(exc.detail)
+        error.status_code = exc.status_code
+    return error_response(error)
+
+
+def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) -> Starlette:
+    """The OpenCases ASGI application for `settings`."""
+    routes = list(routes if routes is not None else api_routes())
+    state = AppState(
+        settings=settings, authenticator=Authenticator(ttl=settings.auth_cache_seconds)
+    )
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        state.db = await database.connect(
+            settings.database_url, pool_size=settings.database_pool_size
+        )
+        try:
+            yield
+        finally:
+            await state.db.close()
+
+    app = Starlette(
+        routes=[Route(r.path, endpoint(r, state), methods=[r.method]) for r in routes],
+        middleware=[Middleware(RequestMiddleware)],
+        exception_handlers={HTTPException: http_error},
+        lifespan=lifespan,
+    )
+    app.state.opencases = state
+    app.state.api_routes = routes
+    app.state.openapi = openapi_document(routes)
+    return app
+
+
+def create_app_from_env() -> Starlette:
+    """The application for a server worker: settings from OPENCASES_* variables."""
+    settings = load_settings(os.environ.get("OPENCASES_CONFIG"))
+    configure_logging(log_format=settings.log_format, level=settings.log_level)
+    return create_app(settings)

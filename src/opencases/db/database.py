@@ -1,0 +1,262 @@
+"""The thin async layer over sqlite3 and asyncpg that every store talks to."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import sqlite3
+from collections.abc import AsyncIterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Protocol
+
+import asyncpg
+
+Params = Mapping[str, Any]
+
+
+class Row(Protocol):
+    """A result row: sqlite3.Row or asyncpg.Record, both read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+class DatabaseError(Exception):
+    """Base of the errors the db layer raises for both drivers."""
+
+
+class UniqueViolation(DatabaseError):
+    """An insert or update broke a unique constraint."""
+
+
+class Executor(Protocol):
+    """What a store needs: run SQL with named (`:name`) parameters."""
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        """The first row of a query, or None."""
+        ...
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        """Every row of a query."""
+        ...
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        """Run a statement; the number of rows it changed."""
+        ...
+
+
+class Database(Executor, Protocol):
+    """A connection to SQLite or PostgreSQL; writes go through `transaction()`."""
+
+    dialect: str
+
+    def transaction(self) -> AbstractAsyncContextManager[Executor]:
+        """One transaction: committed when the block ends, rolled back on an exception."""
+        ...
+
+    async def close(self) -> None:
+        """Release every connection."""
+        ...
+
+
+# --- SQLite -----------------------------------------------------------------
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a `sqlite:///path` URL."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url}")
+    return url.removeprefix("sqlite:///")
+
+
+def _sqlite_connect(path: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, cached_statements=256
+    )
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA journal_mode=WAL")
+    # A 200 means the write is on disk.
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA busy_timeout=10000")
+    return connection
+
+
+def _sqlite_error(exc: sqlite3.Error) -> Exception:
+    if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
+        return UniqueViolation(str(exc))
+    return exc
+
+
+class _SQLiteWriter:
+    """Statements of one transaction, run on the writer thread."""
+
+    def __init__(self, database: SQLiteDatabase) -> None:
+        self._database = database
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        row: Row | None = await self._database.on_writer(
+            lambda c: c.execute(sql, params or {}).fetchone()
+        )
+        return row
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        rows: Sequence[Row] = await self._database.on_writer(
+            lambda c: c.execute(sql, params or {}).fetchall()
+        )
+        return rows
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        count: int = await self._database.on_writer(lambda c: c.execute(sql, params or {}).rowcount)
+        return count
+
+
+class SQLiteDatabase:
+    """SQLite in WAL mode: reads on the event loop, writes on one writer thread."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        # Short reads run on the event loop: a WAL reader never waits for the writer.
+        self._reader = _sqlite_connect(path)
+        # Writes fsync, so they run on their own thread and never block the loop.
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self._writer = self._executor.submit(_sqlite_connect, path).result()
+        self._write_lock = asyncio.Lock()
+
+    async def on_writer(self, work: Any) -> Any:
+        """Run `work(connection)` on the writer thread."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, work, self._writer)
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc) from exc
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        row: Row | None = self._reader.execute(sql, params or {}).fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        rows: Sequence[Row] = self._reader.execute(sql, params or {}).fetchall()
+        return rows
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        async with self._write_lock:
+            # IMMEDIATE takes the write lock now, so other processes wait (busy_timeout)
+            # instead of failing at commit.
+            await self.on_writer(lambda c: c.execute("BEGIN IMMEDIATE"))
+            try:
+                yield _SQLiteWriter(self)
+            except BaseException:
+                await self.on_writer(lambda c: c.execute("ROLLBACK"))
+                raise
+            else:
+                await self.on_writer(lambda c: c.execute("COMMIT"))
+
+    async def close(self) -> None:
+        self._reader.close()
+        self._executor.submit(self._writer.close).result()
+        self._executor.shutdown()
+
+
+# --- PostgreSQL -------------------------------------------------------------
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=1024)
+def postgres_sql(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` parameters rewritten as asyncpg's `$n`, with the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _NAMED_PARAMETER.sub(number, sql), tuple(names)
+
+
+def _postgres_args(sql: str, params: Params | None) -> tuple[str, list[Any]]:
+    query, names = postgres_sql(sql)
+    return query, [params[name] for name in names] if params else []
+
+
+class _PostgresConnection:
+    """Statements on one asyncpg connection (a transaction's)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        query, args = _postgres_args(sql, params)
+        try:
+            row: Row | None = await self._connection.fetchrow(query, *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(str(exc)) from exc
+        return row
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        query, args = _postgres_args(sql, params)
+        rows: Sequence[Row] = await self._connection.fetch(query, *args)
+        return rows
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        query, args = _postgres_args(sql, params)
+        try:
+            status: str = await self._connection.execute(query, *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(str(exc)) from exc
+        # asyncpg answers a status tag such as "UPDATE 1" or "INSERT 0 1".
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+
+class PostgresDatabase:
+    """PostgreSQL through an asyncpg pool."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._pooled = _PostgresConnection(pool)
+
+    @classmethod
+    async def connect(cls, url: str, *, pool_size: int = 10) -> PostgresDatabase:
+        """Open a pool of connections to `url`."""
+        pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
+        return cls(pool)
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        return await self._pooled.fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        return await self._pooled.fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        return await self._pooled.execute(sql, params)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        async with self._pool.acquire() as connection, connection.transaction():
+            yield _PostgresConnection(connection)
+
+    async def close(self) -> None:
+        await self._pool.close()
+
+
+async def connect(url: str, *, pool_size: int = 10) -> Database:
+    """A Database for a `sqlite:///...` or `postgresql://...` URL."""
+    if url.startswith(("postgresql://", "postgres://")):
+        return await PostgresDatabase.connect(url, pool_size=pool_size)
+    return SQLiteDatabase(sqlite_path(url))

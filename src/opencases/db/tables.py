@@ -1,0 +1,98 @@
+"""The schema, as SQLAlchemy Core metadata: the source of the Alembic migrations."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    ForeignKey,
+    Index,
+    MetaData,
+    Table,
+    Text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+# JSON is text on SQLite and jsonb on PostgreSQL; the db layer passes and returns it as text.
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+def timestamp(name: str, *, nullable: bool = False) -> Column[str]:
+    """A UTC time as fixed-width ISO 8601 text (sorts like the time it names)."""
+    return Column(name, Text, nullable=nullable)
+
+
+def space_id_column() -> Column[str]:
+    """The space an object lives in; deleting the space deletes the object."""
+    return Column("space_id", Text, ForeignKey("spaces.id", ondelete="CASCADE"), nullable=False)
+
+
+spaces = Table(
+    "spaces",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("description", Text),
+    Column("color", Text),
+    Column("initials", Text),
+    Column("image_url", Text),
+    Column("disabled_features", Json, nullable=False),
+    Column("solution", Text),
+    Column("revision", BigInteger, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("username", Text, primary_key=True),
+    Column("password_hash", Text, nullable=False),
+    Column("full_name", Text),
+    Column("email", Text),
+    Column("roles", Json, nullable=False),
+    Column("metadata", Json, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("profile_uid", Text, nullable=False, unique=True),
+    Column("revision", BigInteger, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+)
+
+roles = Table(
+    "roles",
+    metadata,
+    Column("name", Text, primary_key=True),
+    Column("description", Text),
+    Column("elasticsearch", Json, nullable=False),
+    Column("kibana", Json, nullable=False),
+    Column("metadata", Json, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("name", Text, nullable=False),
+    Column("key_hash", Text, nullable=False),
+    Column("username", Text, ForeignKey("users.username", ondelete="CASCADE"), nullable=False),
+    timestamp("created_at"),
+    timestamp("expiration", nullable=True),
+    Column("invalidated", Boolean, nullable=False),
+    timestamp("invalidated_at", nullable=True),
+    Index("ix_api_keys_username", "username"),
+)

@@ -1,0 +1,1 @@
+"""Kibana's HTTP conventions, shared by every route."""

@@ -1,0 +1,103 @@
+"""The one exception tree: each error knows its status; one handler renders Kibana's envelope."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+
+
+class KibanaError(Exception):
+    """An error answered as `{"statusCode", "error", "message"}`."""
+
+    status_code = 500
+
+    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+        self.message = message or HTTPStatus(self.status_code).phrase
+        self.headers = headers or {}
+        super().__init__(self.message)
+
+    @property
+    def error(self) -> str:
+        """The HTTP reason phrase, as Kibana's `error` field."""
+        return HTTPStatus(self.status_code).phrase
+
+    def body(self) -> dict[str, object]:
+        """The Kibana error envelope."""
+        return {"statusCode": self.status_code, "error": self.error, "message": self.message}
+
+
+class BadRequest(KibanaError):
+    """400: the request is malformed or invalid."""
+
+    status_code = 400
+
+
+class Unauthorized(KibanaError):
+    """401: no valid credentials."""
+
+    status_code = 401
+
+    def __init__(self, message: str | None = None) -> None:
+        super().__init__(message, headers={"www-authenticate": 'Basic realm="kibana"'})
+
+
+class Forbidden(KibanaError):
+    """403: authenticated, but not allowed."""
+
+    status_code = 403
+
+
+class NotFound(KibanaError):
+    """404: the route or the object does not exist (or is not visible)."""
+
+    status_code = 404
+
+
+class MethodNotAllowed(KibanaError):
+    """405: the route exists, the method does not."""
+
+    status_code = 405
+
+
+class Conflict(KibanaError):
+    """409: the object exists already, or changed since it was read."""
+
+    status_code = 409
+
+
+class PayloadTooLarge(KibanaError):
+    """413: the body is larger than the server accepts."""
+
+    status_code = 413
+
+
+class UnsupportedMediaType(KibanaError):
+    """415: the body is not JSON."""
+
+    status_code = 415
+
+
+class InternalServerError(KibanaError):
+    """500: an unexpected failure; the details go to the log, never to the client."""
+
+    status_code = 500
+
+    def __init__(self) -> None:
+        super().__init__("An internal server error occurred.")
+
+
+def saved_object_not_found(type_: str, id_: str) -> NotFound:
+    """Kibana's saved-objects 404: `Saved object [type/id] not found`."""
+    return NotFound(f"Saved object [{type_}/{id_}] not found")
+
+
+def api_unauthorized(method: str, path: str, privileges: list[str]) -> Forbidden:
+    """Kibana's route-level 403 for a missing API privilege."""
+    return Forbidden(
+        f"API [{method} {path}] is unauthorized for user, this action is granted by "
+        f"the Kibana privileges [{','.join(privileges)}]"
+    )
+
+
+def elasticsearch_error(kind: str, reason: str) -> str:
+    """An Elasticsearch error as Kibana words it: `[<type>\\n\\tRoot causes:...]: <reason>`."""
+    return f"[{kind}\n\tRoot causes:\n\t\t{kind}: {reason}]: {reason}"

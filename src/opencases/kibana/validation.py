@@ -1,0 +1,485 @@
+"""Decode request bodies and queries into msgspec types with Kibana's validation messages.
+
+Kibana validates with two libraries and OpenCases reproduces both:
+- io-ts (the Cases APIs): every error is reported, as `Invalid value "<v>" supplied to
+  "<path>"` or a codec's own message, joined with `,`; unknown keys at any depth are
+  reported last, as `invalid keys "<k>"` (`exactCheck`).
+- @kbn/config-schema (platform routes: spaces, security): the first error only, as
+  `[request body.<path>]: <message>`.
+
+The wire types are msgspec Structs; Kibana's limits ride on them as `Annotated` markers
+(`Text`, `Items`, `SafeInteger`) that this module reads.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import math
+import re
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar, Union, get_args, get_origin
+
+import msgspec
+
+from opencases.kibana.errors import BadRequest
+
+T = TypeVar("T")
+Style = Literal["io-ts", "config-schema"]
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+class _Undefined:
+    def __repr__(self) -> str:
+        return "undefined"
+
+
+UNDEFINED: Any = _Undefined()
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string limit: Kibana's limitedString / regexString codecs."""
+
+    field: str
+    min: int = 0
+    max: int | None = None
+    pattern: str | None = None
+    pattern_message: str | None = None
+    # io-ts measures the trimmed string; config-schema the string as sent.
+    trim: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Items:
+    """An array length limit: Kibana's limitedArraySchema."""
+
+    field: str
+    min: int = 0
+    max: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SafeInteger:
+    """A JavaScript safe integer: |n| <= 2^53 - 1 and integral."""
+
+    field: str
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """A custom rule: `check(value)` returns None, a message, or (sub-path, message)."""
+
+    check: typing.Callable[[Any], str | tuple[tuple[str | int, ...], str] | None]
+
+
+@dataclass(slots=True)
+class Issue:
+    """One validation failure at a path."""
+
+    path: tuple[str | int, ...]
+    value: Any
+    message: str | None = None
+    expected: str | None = None
+
+
+class RequestStruct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """Base of request bodies: strict, keyword-only."""
+
+
+# --- value formatting -------------------------------------------------------
+
+
+def js_string(value: Any) -> str:
+    """How JavaScript's String() would show a JSON value (objects as JSON.stringify)."""
+    if value is UNDEFINED:
+        return "undefined"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    if isinstance(value, dict | list):
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _js_type(value: Any) -> str:
+    if value is UNDEFINED:
+        return "undefined"
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, list):
+        return "Array"
+    return "Object"
+
+
+# --- the walker -------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Walk:
+    style: Style
+    issues: list[Issue]
+    where: str = "request body"
+
+    def fail(self, issue: Issue) -> None:
+        self.issues.append(issue)
+        if self.style == "config-schema":
+            raise _Stop
+
+    def value(self, value: Any, tp: Any, path: tuple[str | int, ...]) -> Any:
+        """Check `value` against `tp`; return it pruned to the keys `tp` knows."""
+        rules: tuple[Any, ...] = ()
+        if get_origin(tp) is typing.Annotated:
+            tp, *extras = get_args(tp)
+            rules = tuple(extras)
+        origin = get_origin(tp)
+
+        if tp is Any or tp is object:
+            return value
+        if origin in (Union, types.UnionType):
+            return self.union(value, get_args(tp), path, rules)
+        if origin is Literal:
+            allowed = get_args(tp)
+            if not any(value == a and type(value) is type(a) for a in allowed):
+                if self.style == "config-schema" and len(allowed) > 1:
+                    return self.union(value, tuple(Literal[a] for a in allowed), path, ())
+                message = None
+                if self.style == "config-schema":
+                    expected, got = js_string(allowed[0]), js_string(value)
+                    message = f"expected value to equal [{expected}] but got [{got}]"
+                self.fail(Issue(path, value, message))
+            return value
+        if tp is type(None):
+            if value is not None:
+                self.fail(Issue(path, value, expected="null"))
+            return value
+        if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+            before = len(self.issues)
+            pruned = self.struct(value, tp, path)
+            if len(self.issues) == before:
+                for rule in rules:
+                    if isinstance(rule, Check):
+                        self.custom(value, path, rule)
+            return pruned
+        if origin is list:
+            return self.array(value, get_args(tp)[0], path, rules)
+        if origin is dict:
+            return self.mapping(value, get_args(tp)[1], path)
+        if tp is str:
+            return self.string(value, path, rules)
+        if tp is bool:
+            # config-schema reads "true" and "false" in a query string as booleans.
+            if self.where == "request query" and value in ("true", "false"):
+                return value
+            if not isinstance(value, bool):
+                self.fail(Issue(path, value, expected="boolean"))
+            return value
+        if tp is int:
+            return self.integer(value, path, rules)
+        if tp is float:
+            if not isinstance(value, int | float) or isinstance(value, bool):
+                self.fail(Issue(path, value, expected="number"))
+            return value
+        raise TypeError(f"validation does not know the type {tp!r}")
+
+    def union(
+        self, value: Any, members: tuple[Any, ...], path: tuple[str | int, ...], rules: Any
+    ) -> Any:
+        members = tuple(m for m in members if m is not msgspec.UnsetType)
+        if value is None and type(None) in members:
+            return None
+        candidates = [m for m in members if m is not type(None)] or list(members)
+        if len(candidates) == 1:
+            return self.value(value, _annotate(candidates[0], rules), path)
+        collected: list[Issue] = []
+        for index, member in enumerate(candidates):
+            attempt = _Walk(self.style, [], self.where)
+            member_path = (*path, index) if self.style == "config-schema" else path
+            with contextlib.suppress(_Stop):
+                pruned = attempt.value(value, _annotate(member, rules), member_path)
+            if not attempt.issues:
+                return pruned
+            collected.extend(attempt.issues)
+        if self.style == "config-schema":
+            lines = "".join(f"\n- {_config_schema_message(i, self.where)}" for i in collected)
+            self.fail(Issue(path, value, f"types that failed validation:{lines}"))
+        self.issues.extend(collected)
+        return value
+
+    def struct(self, value: Any, tp: type[msgspec.Struct], path: tuple[str | int, ...]) -> Any:
+        if not isinstance(value, dict):
+            self.fail(Issue(path, value, expected="object"))
+            return value
+        pruned: dict[str, Any] = {}
+        known = set()
+        for field in msgspec.structs.fields(tp):
+            key = field.encode_name
+            known.add(key)
+            if key not in value:
+                if field.required:
+                    self.fail(Issue((*path, key), UNDEFINED, expected=_expected(field.type)))
+                continue
+            pruned[key] = self.value(value[key], field.type, (*path, key))
+        if self.style == "config-schema":
+            for key in value:
+                if key not in known:
+                    self.fail(Issue((*path, key), value[key], "definition for this key is missing"))
+        return pruned
+
+    def array(
+        self, value: Any, item: Any, path: tuple[str | int, ...], rules: tuple[Any, ...]
+    ) -> Any:
+        if not isinstance(value, list):
+            self.fail(Issue(path, value, expected="array"))
+            return value
+        before = len(self.issues)
+        pruned = [self.value(element, item, (*path, i)) for i, element in enumerate(value)]
+        if len(self.issues) > before:
+            return pruned
+        for rule in rules:
+            if isinstance(rule, Items) and self.style == "config-schema":
+                if len(value) < rule.min:
+                    message = (
+                        f"array size is [{len(value)}], but cannot be smaller than [{rule.min}]"
+                    )
+                    self.fail(Issue(path, value, message))
+                elif rule.max is not None and len(value) > rule.max:
+                    message = (
+                        f"array size is [{len(value)}], but cannot be greater than [{rule.max}]"
+                    )
+                    self.fail(Issue(path, value, message))
+            elif isinstance(rule, Items):
+                if len(value) < rule.min:
+                    self.fail(
+                        Issue(
+                            path,
+                            value,
+                            f"The length of the field {rule.field} is too short. "
+                            f"Array must be of length >= {rule.min}.",
+                        )
+                    )
+                elif rule.max is not None and len(value) > rule.max:
+                    self.fail(
+                        Issue(
+                            path,
+                            value,
+                            f"The length of the field {rule.field} is too long. "
+                            f"Array must be of length <= {rule.max}.",
+                        )
+                    )
+            elif isinstance(rule, Check):
+                self.custom(value, path, rule)
+        return pruned
+
+    def mapping(self, value: Any, item: Any, path: tuple[str | int, ...]) -> Any:
+        if not isinstance(value, dict):
+            self.fail(Issue(path, value, expected="object"))
+            return value
+        return {key: self.value(v, item, (*path, key)) for key, v in value.items()}
+
+    def string(self, value: Any, path: tuple[str | int, ...], rules: tuple[Any, ...]) -> Any:
+        if not isinstance(value, str):
+            self.fail(Issue(path, value, expected="string"))
+            return value
+        for rule in rules:
+            if isinstance(rule, Text):
+                message = _text_message(value, rule, self.style)
+                if message:
+                    self.fail(Issue(path, value, message))
+                    return value
+            elif isinstance(rule, Check):
+                self.custom(value, path, rule)
+        return value
+
+    def integer(self, value: Any, path: tuple[str | int, ...], rules: tuple[Any, ...]) -> Any:
+        safe = next((r for r in rules if isinstance(r, SafeInteger)), None)
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if safe is not None:
+            if not is_number or not _is_safe_integer(value):
+                message = (
+                    f"The {safe.field} field should be an integer between -(2^53 - 1) "
+                    "and 2^53 - 1, inclusive."
+                )
+                self.fail(Issue(path, value, message if is_number else None, "number"))
+            return value
+        if not is_number or not float(value).is_integer():
+            self.fail(Issue(path, value, expected="number"))
+        return value
+
+    def custom(self, value: Any, path: tuple[str | int, ...], rule: Check) -> None:
+        result = rule.check(value)
+        if isinstance(result, tuple):
+            self.fail(Issue((*path, *result[0]), value, result[1]))
+        elif result:
+            self.fail(Issue(path, value, result))
+
+
+class _Stop(Exception):
+    """config-schema stops at the first error."""
+
+
+def _annotate(tp: Any, rules: tuple[Any, ...]) -> Any:
+    return typing.Annotated[(tp, *rules)] if rules else tp
+
+
+def _expected(tp: Any) -> str:
+    if get_origin(tp) is typing.Annotated:
+        tp = get_args(tp)[0]
+    if tp is str:
+        return "string"
+    if tp is bool:
+        return "boolean"
+    if tp in (int, float):
+        return "number"
+    if get_origin(tp) is list:
+        return "array"
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return "object"
+    return "value"
+
+
+def _is_safe_integer(value: int | float) -> bool:
+    if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
+        return False
+    return abs(value) <= MAX_SAFE_INTEGER
+
+
+def _text_message(value: str, rule: Text, style: Style) -> str | None:
+    if style == "config-schema":
+        if len(value) < rule.min:
+            return f"value has length [{len(value)}] but it must have a minimum length of [{rule.min}]."  # noqa: E501
+        if rule.max is not None and len(value) > rule.max:
+            return f"value has length [{len(value)}] but it must have a maximum length of [{rule.max}]."  # noqa: E501
+    else:
+        measured = value.strip() if rule.trim else value
+        if not measured and rule.min > 0:
+            return f"The {rule.field} field cannot be an empty string."
+        if len(measured) < rule.min:
+            return f"The length of the {rule.field} is too short. The minimum length is {rule.min}."
+        if rule.max is not None and len(measured) > rule.max:
+            return f"The length of the {rule.field} is too long. The maximum length is {rule.max}."
+    if rule.pattern is not None and not re.fullmatch(rule.pattern, value):
+        return rule.pattern_message or f"value [{value}] does not match pattern {rule.pattern}"
+    return None
+
+
+# --- io-ts exactCheck -------------------------------------------------------
+
+
+def _differences(original: Any, decoded: Any) -> list[str]:
+    """Kibana's findDifferencesRecursive: keys of `original` that decoding dropped."""
+    if decoded is None and original is None:
+        return []
+    if decoded is None or decoded is UNDEFINED:
+        return [js_string(original)]
+    if not isinstance(original, dict | list):
+        return []
+    keys = range(len(original)) if isinstance(original, list) else original.keys()
+    differences: list[str] = []
+    for key in keys:
+        found = _has(decoded, key)
+        if not found:
+            differences.append(str(key))
+        child = original[key]
+        if isinstance(child, dict | list):
+            differences.extend(_differences(child, _get(decoded, key) if found else UNDEFINED))
+    return list(dict.fromkeys(differences))
+
+
+def _has(container: Any, key: Any) -> bool:
+    if isinstance(container, dict):
+        return key in container
+    return isinstance(container, list) and isinstance(key, int) and key < len(container)
+
+
+def _get(container: Any, key: Any) -> Any:
+    return container[key]
+
+
+# --- messages ---------------------------------------------------------------
+
+
+def _io_ts_message(issue: Issue) -> str:
+    if issue.message:
+        return issue.message
+    keys = [str(k) for k in issue.path if isinstance(k, str) and k.strip() and not k.isdigit()]
+    return f'Invalid value "{js_string(issue.value)}" supplied to "{",".join(keys)}"'
+
+
+def _config_schema_message(issue: Issue, where: str) -> str:
+    path = ".".join(str(k) for k in (where, *issue.path))
+    if issue.message:
+        return f"[{path}]: {issue.message}"
+    if issue.expected == "object" and issue.value is not UNDEFINED:
+        found = js_string(issue.value)
+        return f"[{path}]: expected a plain object value, but found [{found}] instead."
+    return f"[{path}]: expected value of type [{issue.expected}] but got [{_js_type(issue.value)}]"
+
+
+# --- entry points -----------------------------------------------------------
+
+
+def validate(tp: type[T], value: Any, *, style: Style = "io-ts", where: str = "request body") -> T:
+    """`value` (decoded JSON) as `tp`, or BadRequest with Kibana's message."""
+    walk = _Walk(style, [], where)
+    pruned = None
+    with contextlib.suppress(_Stop):
+        pruned = walk.value(value, tp, ())
+    if walk.issues:
+        if style == "config-schema":
+            raise BadRequest(_config_schema_message(walk.issues[0], where))
+        messages = dict.fromkeys(_io_ts_message(issue) for issue in walk.issues)
+        raise BadRequest(",".join(messages))
+    if style == "io-ts":
+        differences = _differences(value, pruned)
+        if differences:
+            raise BadRequest(f'invalid keys "{",".join(differences)}"')
+    try:
+        return msgspec.convert(value, tp, strict=where != "request query")
+    except msgspec.ValidationError as exc:
+        raise BadRequest(str(exc)) from exc
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, or Kibana's 400 for bad JSON or a non-object."""
+    try:
+        value = msgspec.json.decode(raw) if raw.strip() else None
+    except msgspec.DecodeError:
+        raise BadRequest("Invalid request payload JSON format") from None
+    if not isinstance(value, dict):
+        found = js_string(value)
+        raise BadRequest(
+            f"[request body]: expected a plain object value, but found [{found}] instead."
+        )
+    return value
+
+
+def query_values(items: list[tuple[str, str]]) -> dict[str, Any]:
+    """A query string as Kibana sees it: a repeated key becomes an array."""
+    values: dict[str, Any] = {}
+    for key, value in items:
+        if key in values:
+            existing = values[key]
+            values[key] = [*existing, value] if isinstance(existing, list) else [existing, value]
+        else:
+            values[key] = value
+    return values
+
+
+def as_mapping(value: Any) -> Mapping[str, Any]:
+    """The builtins form of a Struct (for responses)."""
+    result: Mapping[str, Any] = msgspec.to_builtins(value)
+    return result

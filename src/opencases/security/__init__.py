@@ -1,0 +1,1 @@
+"""Authentication, users, roles, API keys and authorization, as Kibana has them."""

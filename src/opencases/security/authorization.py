@@ -1,0 +1,177 @@
+"""Kibana's authorization: which owners (features) a user may use, per space and operation."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Sequence
+from enum import IntEnum
+from typing import Protocol
+
+import msgspec
+
+from opencases.kibana.errors import Forbidden
+from opencases.security.features import FEATURES, OWNERS, feature_id
+
+
+class Level(IntEnum):
+    """A feature privilege level; `all` includes `read`."""
+
+    NONE = 0
+    READ = 1
+    ALL = 2
+
+
+# Feature privilege names and the level each grants. Kibana's `minimal_*` privileges
+# are the base of a feature without its sub-features; OpenCases has no sub-features.
+_LEVELS = {
+    "all": Level.ALL,
+    "minimal_all": Level.ALL,
+    "read": Level.READ,
+    "minimal_read": Level.READ,
+}
+
+
+class KibanaPrivilege(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
+    """One entry of a role's `kibana` list: privileges granted in some spaces."""
+
+    base: list[str] = msgspec.field(default_factory=list)
+    feature: dict[str, list[str]] = msgspec.field(default_factory=dict)
+    spaces: list[str] = msgspec.field(default_factory=lambda: ["*"])
+
+
+class RoleGrant(msgspec.Struct, frozen=True, kw_only=True):
+    """What authorization needs of a role: its name and Kibana privileges."""
+
+    name: str
+    kibana: tuple[KibanaPrivilege, ...] = ()
+    superuser: bool = False
+
+
+# Elasticsearch's reserved roles that Kibana knows.
+BUILTIN_ROLES: dict[str, RoleGrant] = {
+    "superuser": RoleGrant(name="superuser", superuser=True),
+    "viewer": RoleGrant(name="viewer", kibana=(KibanaPrivilege(base=["read"], spaces=["*"]),)),
+    "kibana_admin": RoleGrant(
+        name="kibana_admin", kibana=(KibanaPrivilege(base=["all"], spaces=["*"]),)
+    ),
+}
+
+
+class SpaceScope(Protocol):
+    """The space a request acts in: its id and the features disabled there."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def disabledFeatures(self) -> list[str]: ...
+
+
+class Operation(msgspec.Struct, frozen=True, kw_only=True):
+    """A Cases operation, as Kibana names it for privileges and 403 messages."""
+
+    name: str
+    verb: str
+    doc_type: str
+    read_only: bool
+
+    @property
+    def level(self) -> Level:
+        """The feature level the operation needs."""
+        return Level.READ if self.read_only else Level.ALL
+
+
+class SpacePrivileges(msgspec.Struct, frozen=True, kw_only=True):
+    """The privileges a set of roles grants in one space."""
+
+    superuser: bool
+    features: dict[str, Level]
+
+    def level(self, feature: str) -> Level:
+        """The level granted for a feature."""
+        if self.superuser:
+            return Level.ALL
+        return self.features.get(feature_id(feature), Level.NONE)
+
+    @property
+    def any(self) -> bool:
+        """Whether anything at all is granted in the space."""
+        return self.superuser or any(self.features.values())
+
+
+def space_privileges(roles: Iterable[RoleGrant], space_id: str) -> SpacePrivileges:
+    """The feature levels `roles` grant in `space_id`."""
+    features: dict[str, Level] = {}
+    superuser = False
+
+    def grant(feature: str, level: Level) -> None:
+        feature = feature_id(feature)
+        features[feature] = max(features.get(feature, Level.NONE), level)
+
+    for role in roles:
+        superuser = superuser or role.superuser
+        for entry in role.kibana:
+            if "*" not in entry.spaces and space_id not in entry.spaces:
+                continue
+            for base in entry.base:
+                for feature in FEATURES:
+                    grant(feature.id, _LEVELS.get(base, Level.NONE))
+            for name, privileges in entry.feature.items():
+                for privilege in privileges:
+                    grant(name, _LEVELS.get(privilege, Level.NONE))
+    return SpacePrivileges(superuser=superuser, features=features)
+
+
+def owners_in_space(space: SpaceScope) -> list[str]:
+    """The owners that exist in a space: those whose feature is not disabled there."""
+    disabled = {feature_id(name) for name in space.disabledFeatures}
+    return [owner for owner, feature in OWNERS.items() if feature.id not in disabled]
+
+
+def authorized_owners(
+    *, privileges: SpacePrivileges, space: SpaceScope, operation: Operation
+) -> list[str]:
+    """The owners for which `operation` is allowed in `space`."""
+    return [
+        owner
+        for owner in owners_in_space(space)
+        if privileges.level(OWNERS[owner].id) >= operation.level
+    ]
+
+
+def ensure_authorized(
+    *,
+    privileges: SpacePrivileges,
+    space: SpaceScope,
+    operation: Operation,
+    owners: Sequence[str],
+) -> None:
+    """Raise Kibana's 403 unless `operation` is allowed for every one of `owners`."""
+    allowed = authorized_owners(privileges=privileges, space=space, operation=operation)
+    # An unknown owner, or one whose feature is disabled in the space, fails even for the
+    # superuser: Kibana checks the owner exists before it checks privileges.
+    if not owners or any(owner not in allowed for owner in owners):
+        raise unauthorized(operation, owners)
+
+
+def ensure_any_owner(
+    *, privileges: SpacePrivileges, space: SpaceScope, operation: Operation
+) -> list[str]:
+    """The authorized owners, or Kibana's `of any owner` 403 when there are none."""
+    owners = authorized_owners(privileges=privileges, space=space, operation=operation)
+    if not owners:
+        raise unauthorized(operation, ())
+    return owners
+
+
+def ensure_feature(
+    *, privileges: SpacePrivileges, space: SpaceScope, feature: str, level: Level
+) -> bool:
+    """Whether a feature (such as `actions`) is granted at `level` and enabled in the space."""
+    disabled = {feature_id(name) for name in space.disabledFeatures}
+    return feature_id(feature) not in disabled and privileges.level(feature) >= level
+
+
+def unauthorized(operation: Operation, owners: Collection[str]) -> Forbidden:
+    """Kibana's Cases 403: `Unauthorized to <verb> <docType> <owners>`."""
+    owner_message = f'with owners: "{", ".join(owners)}"' if owners else "of any owner"
+    return Forbidden(f"Unauthorized to {operation.verb} {operation.doc_type} {owner_message}")

@@ -1,0 +1,254 @@
+"""Wire types of Kibana's security routes: users, roles, API keys, the current user."""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from opencases.kibana.validation import Check, Items, RequestStruct, Text
+from opencases.security.authorization import KibanaPrivilege
+
+# --- users ------------------------------------------------------------------
+
+
+class UserRequest(RequestStruct, kw_only=True):
+    """Body of POST /internal/security/users/{username}: create or update a user."""
+
+    username: Annotated[str, Text("username", min=1, max=1024, trim=False)]
+    password: Annotated[str, Text("password", min=1, trim=False)] | UnsetType = UNSET
+    roles: Annotated[list[Annotated[str, Text("role", min=1, trim=False)]], Items("roles", max=100)]
+    full_name: str | UnsetType | None = UNSET
+    email: str | UnsetType | None = UNSET
+    metadata: dict[str, Any] | UnsetType = UNSET
+    enabled: bool = True
+
+
+class User(msgspec.Struct, kw_only=True):
+    """A user, as Kibana's user routes answer it (never with a password)."""
+
+    username: str
+    email: str | None
+    full_name: str | None
+    roles: list[str]
+    enabled: bool
+    metadata: dict[str, Any]
+
+
+class PasswordChangeRequest(RequestStruct, kw_only=True):
+    """Body of POST /internal/security/users/{username}/password."""
+
+    password: Annotated[str, Text("password", min=1, trim=False)] | UnsetType = UNSET
+    newPassword: Annotated[str, Text("newPassword", min=1, trim=False)]
+
+
+class Realm(msgspec.Struct, kw_only=True):
+    """An Elasticsearch realm reference."""
+
+    name: str
+    type: str
+
+
+class AuthenticationProvider(msgspec.Struct, kw_only=True):
+    """Kibana's authentication provider reference."""
+
+    type: str
+    name: str
+
+
+class CurrentUser(msgspec.Struct, kw_only=True):
+    """GET /internal/security/me: the caller."""
+
+    username: str
+    roles: list[str]
+    full_name: str | None
+    email: str | None
+    enabled: bool
+    metadata: dict[str, Any]
+    authentication_realm: Realm
+    lookup_realm: Realm
+    authentication_provider: AuthenticationProvider
+    authentication_type: str
+    elastic_cloud_user: bool
+    profile_uid: str
+
+
+# --- roles ------------------------------------------------------------------
+
+
+def _role_entry_rule(entry: Any) -> str | tuple[tuple[str | int, ...], str] | None:
+    """Kibana's rules for one entry of a role's `kibana` list."""
+    base = entry.get("base") or []
+    feature = entry.get("feature") or {}
+    spaces = entry.get("spaces", ["*"])
+    if "*" in spaces and len(spaces) > 1:
+        return ("spaces",), "[*] must be the only space of a privilege entry"
+    is_global = spaces == ["*"]
+    for index, name in enumerate(base):
+        if name not in ("all", "read"):
+            kind = "global" if is_global else "space"
+            return ("base", index), f'unknown {kind} privilege "{name}", must be one of [all,read]'
+    for name, privileges in feature.items():
+        if not _FEATURE_NAME.fullmatch(name) or not all(
+            _FEATURE_NAME.fullmatch(p) for p in privileges
+        ):
+            return ("feature", name), "only a-z, A-Z, 0-9, '_', and '-' are allowed"
+    if not base and not any(feature.values()):
+        return "either [base] or [feature] is expected, but none of them specified"
+    if base and feature:
+        return "definition of [feature] isn't allowed when non-empty [base] is defined."
+    return None
+
+
+def _role_entries_rule(entries: Any) -> str | None:
+    """Kibana's rule across a role's `kibana` list: one privilege entry per space."""
+    seen: set[str] = set()
+    repeated: list[str] = []
+    for entry in entries:
+        for space in entry.get("spaces", ["*"]):
+            if space in seen and space not in repeated:
+                repeated.append(space)
+            seen.add(space)
+    if repeated:
+        return f"more than one privilege is applied to the following spaces: [{','.join(repeated)}]"
+    return None
+
+
+_FEATURE_NAME = re.compile(r"[a-zA-Z0-9_-]+")
+
+
+def _space_id_rule(value: Any) -> str | None:
+    if value == "*" or re.fullmatch(r"[a-z0-9_-]+", value):
+        return None
+    return "must be lower case, a-z, 0-9, '_', and '-' are allowed"
+
+
+class KibanaPrivilegeRequest(RequestStruct, kw_only=True):
+    """One entry of a role's `kibana` privileges in a PUT role body."""
+
+    spaces: list[Annotated[str, Check(_space_id_rule)]] = msgspec.field(
+        default_factory=lambda: ["*"]
+    )
+    base: list[str] | UnsetType = UNSET
+    feature: dict[str, list[str]] | UnsetType = UNSET
+
+
+class ElasticsearchPrivileges(msgspec.Struct, kw_only=True):
+    """A role's Elasticsearch privileges: stored and returned, not enforced."""
+
+    cluster: list[str] = msgspec.field(default_factory=list)
+    indices: list[dict[str, Any]] = msgspec.field(default_factory=list)
+    run_as: list[str] = msgspec.field(default_factory=list)
+    remote_indices: list[dict[str, Any]] | UnsetType = UNSET
+    remote_cluster: list[dict[str, Any]] | UnsetType = UNSET
+
+
+class ElasticsearchPrivilegesRequest(ElasticsearchPrivileges, forbid_unknown_fields=True):
+    """The `elasticsearch` part of a PUT role body."""
+
+
+class RoleRequest(RequestStruct, kw_only=True):
+    """Body of PUT /api/security/role/{name}."""
+
+    description: Annotated[str, Text("description", max=2048, trim=False)] | UnsetType = UNSET
+    metadata: dict[str, Any] | UnsetType = UNSET
+    elasticsearch: ElasticsearchPrivilegesRequest
+    kibana: Annotated[
+        list[Annotated[KibanaPrivilegeRequest, Check(_role_entry_rule)]],
+        Check(_role_entries_rule),
+    ] = msgspec.field(default_factory=list)
+
+
+class TransientMetadata(msgspec.Struct, kw_only=True):
+    """Elasticsearch's transient role metadata."""
+
+    enabled: bool = True
+
+
+class Role(msgspec.Struct, kw_only=True):
+    """A role, as GET /api/security/role answers it."""
+
+    name: str
+    description: str | UnsetType = UNSET
+    metadata: dict[str, Any] = msgspec.field(default_factory=dict)
+    transient_metadata: TransientMetadata = msgspec.field(default_factory=TransientMetadata)
+    elasticsearch: ElasticsearchPrivileges = msgspec.field(default_factory=ElasticsearchPrivileges)
+    kibana: list[KibanaPrivilege] = msgspec.field(default_factory=list)
+    _transform_error: list[str] = msgspec.field(default_factory=list)
+    _unrecognized_applications: list[str] = msgspec.field(default_factory=list)
+
+
+# --- API keys ---------------------------------------------------------------
+
+
+class ApiKeyRequest(RequestStruct, kw_only=True):
+    """Body of POST /internal/security/api_key."""
+
+    name: Annotated[str, Text("name", min=1, max=256, trim=False)]
+    expiration: Annotated[str, Text("expiration", max=64, trim=False)] | UnsetType = UNSET
+    role_descriptors: dict[str, Any] | UnsetType = UNSET
+    metadata: dict[str, Any] | UnsetType = UNSET
+
+
+class ApiKeyCreated(msgspec.Struct, kw_only=True):
+    """A new API key: the only answer that carries its secret."""
+
+    id: str
+    name: str
+    api_key: str
+    encoded: str
+    expiration: int | UnsetType = UNSET
+
+
+class ApiKey(msgspec.Struct, kw_only=True):
+    """An API key as listed (never its secret)."""
+
+    id: str
+    name: str
+    type: str
+    creation: int
+    invalidated: bool
+    username: str
+    realm: str
+    metadata: dict[str, Any]
+    expiration: int | UnsetType = UNSET
+
+
+class ApiKeyList(msgspec.Struct, kw_only=True):
+    """GET /internal/security/api_key."""
+
+    apiKeys: list[ApiKey]
+    canManageCrossClusterApiKeys: bool
+    canManageApiKeys: bool
+    canManageOwnApiKeys: bool
+
+
+class ApiKeyReference(RequestStruct, kw_only=True):
+    """An API key named in an invalidate request."""
+
+    id: str
+    name: str
+
+
+class InvalidateRequest(RequestStruct, kw_only=True):
+    """Body of POST /internal/security/api_key/invalidate."""
+
+    apiKeys: list[ApiKeyReference]
+    isAdmin: bool
+
+
+class InvalidateError(msgspec.Struct, kw_only=True):
+    """One key that could not be invalidated."""
+
+    id: str
+    name: str
+    error: dict[str, Any]
+
+
+class InvalidateResult(msgspec.Struct, kw_only=True):
+    """What POST /internal/security/api_key/invalidate answers."""
+
+    itemsInvalidated: list[ApiKeyReference]
+    errors: list[InvalidateError]

@@ -1,0 +1,1 @@
+"""Kibana spaces: the Spaces API and the space every request acts in."""

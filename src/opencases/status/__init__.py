@@ -1,0 +1,1 @@
+"""Server status and the features roles can grant."""

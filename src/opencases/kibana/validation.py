@@ -423,8 +423,8 @@ def _config_schema_message(issue: Issue, where: str) -> str:
     path = ".".join(str(k) for k in (where, *issue.path))
     if issue.message:
         return f"[{path}]: {issue.message}"
-    if issue.expected == "object" and issue.value is not UNDEFINED:
-        found = js_string(issue.value)
+    if issue.expected == "object":
+        found = _js_type(issue.value)
         return f"[{path}]: expected a plain object value, but found [{found}] instead."
     return f"[{path}]: expected value of type [{issue.expected}] but got [{_js_type(issue.value)}]"
 
@@ -460,7 +460,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     except msgspec.DecodeError:
         raise BadRequest("Invalid request payload JSON format") from None
     if not isinstance(value, dict):
-        found = js_string(value)
+        found = _js_type(value)
         raise BadRequest(
             f"[request body]: expected a plain object value, but found [{found}] instead."
         )

@@ -1,0 +1,180 @@
+"""Fixtures: the app on SQLite and (when OPENCASES_TEST_POSTGRES_URL is set) on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from opencases.app import create_app
+from opencases.db import Database
+from opencases.db.migrate import migrate
+from opencases.db.tables import metadata
+from opencases.security import store as security_store
+from opencases.security.secrets import hash_secret, profile_uid
+from opencases.settings import Settings
+
+ELASTIC_PASSWORD = "changeme-elastic"
+POSTGRES_URL = os.environ.get("OPENCASES_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """asyncio only: granian and asyncpg run on it."""
+    return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def elastic_hash() -> str:
+    """The argon2 hash of the test `elastic` password, computed once."""
+    return hash_secret(ELASTIC_PASSWORD)
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database per backend for the whole session."""
+    if request.param == "postgres":
+        assert POSTGRES_URL is not None
+        url = POSTGRES_URL
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'opencases.db'}"
+    migrate(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """Settings for a test app."""
+    return Settings(database_url=database_url, database_pool_size=4)
+
+
+async def reset(db: Database, elastic_hash: str) -> None:
+    """Empty every table, keep the default space as new, and recreate `elastic`."""
+    async with db.transaction() as tx:
+        for table in reversed(metadata.sorted_tables):
+            if table.name == "spaces":
+                await tx.execute("DELETE FROM spaces WHERE id <> 'default'")
+                await tx.execute(
+                    "UPDATE spaces SET name = 'Default',"
+                    " description = 'This is your default space!', color = '#00bfb3',"
+                    " initials = NULL, image_url = NULL, disabled_features = :none,"
+                    " solution = NULL WHERE id = 'default'",
+                    {"none": "[]"},
+                )
+            else:
+                await tx.execute(f"DELETE FROM {table.name}")  # noqa: S608 - table names
+        await security_store.insert_user(
+            tx,
+            security_store.UserRecord(
+                username="elastic",
+                password_hash=elastic_hash,
+                full_name=None,
+                email=None,
+                roles=["superuser"],
+                metadata={"_reserved": True},
+                enabled=True,
+                profile_uid=profile_uid("elastic"),
+                revision=1,
+            ),
+            now="2026-01-01T00:00:00.000Z",
+        )
+
+
+@pytest.fixture
+async def app(settings: Settings, elastic_hash: str) -> AsyncIterator[Starlette]:
+    """The app, started, on a database holding only the default space and `elastic`."""
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        await reset(application.state.opencases.db, elastic_hash)
+        yield application
+
+
+@pytest.fixture
+def db(app: Starlette) -> Database:
+    """The app's database."""
+    database: Database = app.state.opencases.db
+    return database
+
+
+def make_client(app: Starlette, **kwargs: Any) -> httpx.AsyncClient:
+    """An HTTP client for the app (no credentials unless given)."""
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver", **kwargs
+    )
+
+
+@pytest.fixture
+async def anonymous(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client without credentials."""
+    async with make_client(app) as client:
+        yield client
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client as `elastic` that sends kbn-xsrf, as Kibana's test client does."""
+    async with make_client(
+        app, auth=("elastic", ELASTIC_PASSWORD), headers={"kbn-xsrf": "true"}
+    ) as client:
+        yield client
+
+
+class Users:
+    """Creates roles and users over the API, and clients acting as them."""
+
+    def __init__(self, app: Starlette, admin: httpx.AsyncClient) -> None:
+        self.app = app
+        self.admin = admin
+
+    async def role(self, name: str, kibana: list[dict[str, Any]]) -> None:
+        """PUT a role with Kibana privileges."""
+        body = {"elasticsearch": {}, "kibana": kibana}
+        response = await self.admin.put(f"/api/security/role/{name}", json=body)
+        assert response.status_code == 204, response.text
+
+    async def user(
+        self, username: str, roles: list[str], *, password: str = "password1"
+    ) -> httpx.AsyncClient:
+        """Create a user; a client acting as it (sending kbn-xsrf)."""
+        body = {"username": username, "password": password, "roles": roles}
+        response = await self.admin.post(f"/internal/security/users/{username}", json=body)
+        assert response.status_code == 200, response.text
+        return make_client(self.app, auth=(username, password), headers={"kbn-xsrf": "true"})
+
+
+@pytest.fixture
+def users(app: Starlette, client: httpx.AsyncClient) -> Users:
+    """A factory of roles, users and their clients."""
+    return Users(app, client)
+
+
+@pytest.fixture
+async def space1(client: httpx.AsyncClient) -> dict[str, Any]:
+    """A space `space1`."""
+    body = {"id": "space1", "name": "Space 1", "disabledFeatures": []}
+    response = await client.post("/api/spaces/space", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())
+
+
+@pytest.fixture
+def free_port() -> Iterator[int]:
+    """A TCP port nobody listens on."""
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    yield port
+
+
+@pytest.fixture
+def repo_root() -> Path:
+    """The checkout's top directory."""
+    return Path(__file__).resolve().parent.parent

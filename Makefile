@@ -34,6 +34,11 @@ pytest: $(STAMP) ## The test suite (PostgreSQL too when OPENCASES_TEST_POSTGRES_
 test: lint types pytest ## Lint, types and tests
 
 bench: $(STAMP) ## Load benchmarks with wrk, beside a bare ASGI app on granian
+	@command -v wrk >/dev/null || { \
+	  sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  echo "wrk is missing: installing the Debian package"; \
+	  $$sudo apt-get install -y wrk || { $$sudo apt-get update && $$sudo apt-get install -y wrk; }; \
+	}
 	$(BIN)/python -m bench
 
 clean: ## Remove the virtualenv and local data

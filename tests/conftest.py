@@ -178,3 +178,12 @@ def free_port() -> Iterator[int]:
 def repo_root() -> Path:
     """The checkout's top directory."""
     return Path(__file__).resolve().parent.parent
+
+
+async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table, to show a request changed nothing."""
+    tables: dict[str, list[tuple[Any, ...]]] = {}
+    for table in metadata.sorted_tables:
+        rows = await db.fetch_all(f"SELECT * FROM {table.name} ORDER BY 1")  # noqa: S608
+        tables[table.name] = [tuple(row) for row in rows]
+    return tables

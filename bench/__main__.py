@@ -1,0 +1,282 @@
+"""`python -m bench`: measure every scenario on SQLite (and PostgreSQL) beside the bare floor."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import os
+import platform
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from importlib.metadata import version
+from pathlib import Path
+
+import httpx
+import msgspec
+
+from bench import postgres, servers, wrk
+from bench.scenarios import SCENARIOS, Scenario
+
+RESULTS = Path(__file__).with_name("results")
+# The issue's targets for SQLite: a share of the bare floor, and a p99 ceiling.
+MIN_RATIO = 0.30
+MAX_P99_MS = 5.0
+
+Backend = tuple[str, Callable[[Path], AbstractContextManager[str]]]
+
+
+class Row(msgspec.Struct, frozen=True, kw_only=True):
+    """One measured line of the table."""
+
+    target: str
+    backend: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    ratio_to_bare: float
+    requests: int
+    errors: int
+    latency_us: dict[str, float]
+
+
+class Report(msgspec.Struct, frozen=True, kw_only=True):
+    """Everything one run measured, as written to bench/results/latest.json."""
+
+    finished_at: str
+    load: dict[str, float]
+    warmup_seconds: float
+    machine: dict[str, str | int]
+    rows: list[Row]
+    notes: list[str]
+    sqlite_targets: dict[str, float | bool]
+
+
+def env_seconds(name: str, default: float) -> float:
+    """A positive number of seconds from the environment."""
+    value = float(os.environ.get(name, default))
+    if value <= 0:
+        raise SystemExit(f"{name} must be positive")
+    return value
+
+
+def machine() -> dict[str, str | int]:
+    """What the numbers were measured on."""
+    return {
+        "cpus": os.cpu_count() or 0,
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "granian": version("granian"),
+        "starlette": version("starlette"),
+        "wrk": wrk.wrk_version(),
+    }
+
+
+@contextmanager
+def sqlite_database(workdir: Path) -> Iterator[str]:
+    """A SQLite file in the run's temporary folder (`opencases serve` creates it)."""
+    yield f"sqlite:///{workdir / 'opencases.db'}"
+
+
+def backends(notes: list[str]) -> list[Backend]:
+    """SQLite always; PostgreSQL when a server is configured (it may still be skipped)."""
+    found: list[Backend] = [("sqlite", sqlite_database)]
+    url = postgres.server_url()
+    if url is None:
+        notes.append(f"PostgreSQL skipped: {postgres.URL_VARIABLE} is empty")
+    else:
+        found.append(("postgresql", lambda _workdir: postgres.scratch_database(url)))
+    return found
+
+
+def check_request(server: servers.Server, scenario: Scenario) -> None:
+    """Send the scenario's request once; fail unless it succeeds."""
+    content = scenario.body_file.read_bytes() if scenario.body_file else None
+    response = httpx.request(
+        scenario.method,
+        server.base_url + scenario.path,
+        headers=dict(scenario.headers),
+        content=content,
+        timeout=10.0,
+    )
+    if not response.is_success:
+        raise RuntimeError(f"{scenario.name}: {response.status_code} {response.text[:300]}")
+
+
+async def run_setup(server: servers.Server, scenario: Scenario) -> None:
+    """Prepare the scenario's data over HTTP."""
+    if scenario.setup is None:
+        return
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30.0) as client:
+        await scenario.setup(client)
+
+
+def measure(
+    server: servers.Server, scenario: Scenario, load: wrk.Load, warmup: float
+) -> wrk.WrkResult:
+    """Warm the server up with the scenario's request, then measure it."""
+    warm = wrk.Load(threads=load.threads, connections=load.connections, seconds=warmup)
+    for run_load in (warm, load):
+        result = wrk.run(
+            server.base_url + scenario.path,
+            run_load,
+            method=scenario.method,
+            headers=scenario.headers,
+            body_file=scenario.body_file,
+        )
+    if result.errors.total:
+        raise RuntimeError(f"{scenario.name}: wrk counted errors {result.errors}")
+    return result
+
+
+def row(target: str, backend: str, result: wrk.WrkResult, floor: float | None) -> Row:
+    """A table row from a wrk result; `floor` is the bare app's req/s (None for the bare row)."""
+    rps = result.requests_per_second
+    return Row(
+        target=target,
+        backend=backend,
+        requests_per_second=round(rps, 1),
+        p50_ms=result.p50_us / 1000,
+        p99_ms=result.p99_us / 1000,
+        ratio_to_bare=round(rps / floor, 4) if floor else 1.0,
+        requests=result.requests,
+        errors=result.errors.total,
+        latency_us={
+            "p50": result.p50_us,
+            "p90": result.p90_us,
+            "p99": result.p99_us,
+            "max": result.max_us,
+            "mean": result.mean_us,
+        },
+    )
+
+
+def measure_bare(workdir: Path, load: wrk.Load, warmup: float) -> Row:
+    """The floor: the bare app under the first scenario's request."""
+    with servers.bare(workdir) as server:
+        result = measure(server, SCENARIOS[0], load, warmup)
+    return row("bare ASGI app", "-", result, None)
+
+
+def measure_backend(
+    backend: Backend, workdir: Path, load: wrk.Load, warmup: float, floor: float
+) -> list[Row]:
+    """Every scenario against a fresh `opencases serve` on one backend."""
+    name, database = backend
+    rows: list[Row] = []
+    with database(workdir) as url, servers.opencases(url, workdir, name=name) as server:
+        for scenario in SCENARIOS:
+            asyncio.run(run_setup(server, scenario))
+            check_request(server, scenario)
+            print(f"  measuring {scenario.name} on {name} ...", flush=True)
+            result = measure(server, scenario, load, warmup)
+            rows.append(row(scenario.name, name, result, floor))
+    return rows
+
+
+def targets(rows: list[Row]) -> dict[str, float | bool]:
+    """Whether every SQLite row reached the issue's targets."""
+    sqlite = [r for r in rows if r.backend == "sqlite"]
+    met = bool(sqlite) and all(
+        r.ratio_to_bare >= MIN_RATIO and r.p99_ms < MAX_P99_MS for r in sqlite
+    )
+    return {"min_ratio": MIN_RATIO, "max_p99_ms": MAX_P99_MS, "met": met}
+
+
+def table(rows: list[Row]) -> str:
+    """The results as an aligned text table."""
+    header = ("target", "backend", "req/s", "p50 ms", "p99 ms", "ratio to bare")
+    lines = [
+        (
+            r.target,
+            r.backend,
+            f"{r.requests_per_second:,.0f}",
+            f"{r.p50_ms:.2f}",
+            f"{r.p99_ms:.2f}",
+            f"{r.ratio_to_bare:.1%}",
+        )
+        for r in rows
+    ]
+    widths = [max(len(line[i]) for line in [header, *lines]) for i in range(len(header))]
+
+    def fmt(cells: tuple[str, ...]) -> str:
+        left = [c.ljust(w) for c, w in zip(cells[:2], widths[:2], strict=True)]
+        right = [c.rjust(w) for c, w in zip(cells[2:], widths[2:], strict=True)]
+        return " | ".join(left + right)
+
+    rule = "-+-".join("-" * w for w in widths)
+    return "\n".join([fmt(header), rule, *(fmt(line) for line in lines)])
+
+
+def verdict(result: dict[str, float | bool], rows: list[Row]) -> str:
+    """The line saying whether the SQLite targets were met."""
+    goal = f">= {MIN_RATIO:.0%} of bare req/s and p99 < {MAX_P99_MS:g} ms"
+    if result["met"]:
+        return f"SQLite targets met ({goal})."
+    misses = [
+        f"{r.target}: {r.ratio_to_bare:.1%}, p99 {r.p99_ms:.2f} ms"
+        for r in rows
+        if r.backend == "sqlite"
+    ]
+    return f"SQLite targets NOT met ({goal}): " + "; ".join(misses)
+
+
+def write(report: Report) -> Path:
+    """Write the report to bench/results/latest.json."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / "latest.json"
+    path.write_bytes(msgspec.json.format(msgspec.json.encode(report)) + b"\n")
+    return path
+
+
+def run(workdir: Path) -> Report:
+    """Measure the floor, then every backend; print as it goes."""
+    load = wrk.Load(seconds=env_seconds("OPENCASES_BENCH_SECONDS", 10.0))
+    warmup = env_seconds("OPENCASES_BENCH_WARMUP_SECONDS", 3.0)
+    notes: list[str] = []
+    print(
+        f"wrk: {load.threads} threads, {load.connections} connections, {warmup:g}s warm-up,"
+        f" {load.seconds:g}s measured; one server worker",
+        flush=True,
+    )
+    print("  measuring the bare ASGI app ...", flush=True)
+    rows = [measure_bare(workdir, load, warmup)]
+    floor = rows[0].requests_per_second
+    for backend in backends(notes):
+        try:
+            rows += measure_backend(backend, workdir, load, warmup, floor)
+        except postgres.Unavailable as exc:
+            notes.append(f"PostgreSQL skipped: {exc}")
+    return Report(
+        finished_at=datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+        load={"threads": load.threads, "connections": load.connections, "seconds": load.seconds},
+        warmup_seconds=warmup,
+        machine=machine(),
+        rows=rows,
+        notes=notes,
+        sqlite_targets=targets(rows),
+    )
+
+
+def main() -> int:
+    """Run the bench; the temporary folder (logs, SQLite file) is kept only on failure."""
+    workdir = Path(tempfile.mkdtemp(prefix="opencases-bench-"))
+    try:
+        report = run(workdir)
+    except Exception as exc:
+        print(f"bench failed: {exc}\n(server logs kept in {workdir})", file=sys.stderr)
+        return 1
+    shutil.rmtree(workdir, ignore_errors=True)
+    print()
+    print(table(report.rows))
+    for note in report.notes:
+        print(f"note: {note}")
+    print(verdict(report.sqlite_targets, report.rows))
+    print(f"written: {write(report)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

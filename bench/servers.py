@@ -1,0 +1,131 @@
+"""Starting and stopping the servers under load: `opencases serve` and the bare app."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+
+from bench.scenarios import ELASTIC_AUTH, ELASTIC_PASSWORD
+
+HOST = "127.0.0.1"
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+START_TIMEOUT_SECONDS = 60.0
+STOP_TIMEOUT_SECONDS = 15.0
+
+
+@dataclass(frozen=True, slots=True)
+class Server:
+    """A running server: its process, address and the file its output goes to."""
+
+    process: subprocess.Popen[bytes]
+    port: int
+    log_file: Path
+
+    @property
+    def base_url(self) -> str:
+        """http://host:port, without a trailing slash."""
+        return f"http://{HOST}:{self.port}"
+
+
+def free_port() -> int:
+    """A TCP port on the loopback address that nothing listens on now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((HOST, 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def start(args: list[str], *, port: int, log_file: Path, env: Mapping[str, str]) -> Server:
+    """Start a server process with stdout and stderr going to `log_file`."""
+    with log_file.open("wb") as output:
+        process = subprocess.Popen(
+            args,
+            cwd=REPO,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    return Server(process=process, port=port, log_file=log_file)
+
+
+def wait_until_ready(server: Server, path: str, headers: Mapping[str, str]) -> None:
+    """Poll `path` until it answers 200; fail if the process dies or time runs out."""
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    with httpx.Client(base_url=server.base_url, headers=dict(headers), timeout=5.0) as client:
+        while time.monotonic() < deadline:
+            if server.process.poll() is not None:
+                raise RuntimeError(f"server exited early; see {server.log_file}")
+            try:
+                if client.get(path).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.2)
+    waited = f"{START_TIMEOUT_SECONDS:.0f}s"
+    raise RuntimeError(f"server not ready after {waited}; see {server.log_file}")
+
+
+def stop(server: Server) -> None:
+    """SIGTERM, then SIGKILL if it does not exit in time."""
+    if server.process.poll() is not None:
+        return
+    server.process.send_signal(signal.SIGTERM)
+    try:
+        server.process.wait(STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+        server.process.wait()
+
+
+@contextmanager
+def opencases(database_url: str, workdir: Path, *, name: str) -> Iterator[Server]:
+    """`opencases serve --workers 1` on `database_url`, as it runs in production."""
+    port = free_port()
+    args = [
+        str(BIN / "opencases"),
+        "serve",
+        f"--host={HOST}",
+        f"--port={port}",
+        "--workers=1",
+        f"--database-url={database_url}",
+    ]
+    env = {"OPENCASES_ELASTIC_PASSWORD": ELASTIC_PASSWORD}
+    server = start(args, port=port, log_file=workdir / f"{name}.log", env=env)
+    try:
+        wait_until_ready(server, "/api/status", ELASTIC_AUTH)
+        yield server
+    finally:
+        stop(server)
+
+
+@contextmanager
+def bare(workdir: Path) -> Iterator[Server]:
+    """The bare ASGI app on granian, one worker, configured as `opencases serve` runs."""
+    port = free_port()
+    args = [
+        str(BIN / "granian"),
+        "--interface=asgi",
+        "--workers=1",
+        "--no-ws",
+        f"--host={HOST}",
+        f"--port={port}",
+        "bench.bare:app",
+    ]
+    server = start(args, port=port, log_file=workdir / "bare.log", env={})
+    try:
+        wait_until_ready(server, "/", {})
+        yield server
+    finally:
+        stop(server)

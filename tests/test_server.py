@@ -1,0 +1,199 @@
+"""The server as users run it: `make run`, `opencases serve`, workers, signals, logs."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+
+from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.server import OPENCASES, running
+
+PASSWORD = "bench-and-test-pw"
+
+
+def serve_env(database_url: str, **extra: str) -> dict[str, str]:
+    """Environment for a server on `database_url` with a known elastic password."""
+    return {
+        "OPENCASES_DATABASE_URL": database_url,
+        "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
+        **extra,
+    }
+
+
+def status(port: int, auth: tuple[str, str]) -> httpx.Response:
+    """GET /api/status on a running server."""
+    return httpx.get(f"http://127.0.0.1:{port}/api/status", auth=auth, timeout=10)
+
+
+@pytest.fixture
+def fresh_sqlite(tmp_path: Path) -> str:
+    """A database URL for a SQLite file nobody has used."""
+    return f"sqlite:///{tmp_path / 'fresh' / 'opencases.db'}"
+
+
+def test_make_run_serves_status_with_the_elastic_password(
+    repo_root: Path, tmp_path: Path, free_port: int, fresh_sqlite: str
+) -> None:
+    with running(
+        ["make", "--no-print-directory", "run"],
+        port=free_port,
+        env=serve_env(fresh_sqlite),
+        log_file=tmp_path / "server.log",
+        cwd=repo_root,
+    ):
+        response = status(free_port, ("elastic", PASSWORD))
+        assert response.status_code == 200
+        assert response.json()["status"]["overall"]["level"] == "available"
+        assert status(free_port, ("elastic", "wrong")).status_code == 401
+
+
+def test_first_start_prints_a_generated_password_once(
+    tmp_path: Path, free_port: int, fresh_sqlite: str
+) -> None:
+    env = {"OPENCASES_DATABASE_URL": fresh_sqlite, "OPENCASES_ELASTIC_PASSWORD": ""}
+    log_file = tmp_path / "first.log"
+    with running([str(OPENCASES), "serve"], port=free_port, env=env, log_file=log_file):
+        match = re.search(r"password:\n\n    (\S+)\n", log_file.read_text())
+        assert match, log_file.read_text()
+        assert status(free_port, ("elastic", match.group(1))).status_code == 200
+    second_log = tmp_path / "second.log"
+    with running([str(OPENCASES), "serve"], port=free_port, env=env, log_file=second_log):
+        assert "password:" not in second_log.read_text()
+        assert status(free_port, ("elastic", match.group(1))).status_code == 200
+
+
+def test_reset_password_prints_a_working_password(
+    tmp_path: Path, free_port: int, fresh_sqlite: str
+) -> None:
+    env = {**os.environ, **serve_env(fresh_sqlite)}
+    result = subprocess.run(
+        [str(OPENCASES), "users", "reset-password", "elastic"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    password = result.stdout.strip().rsplit(" ", 1)[-1]
+    with running(
+        [str(OPENCASES), "serve"], port=free_port, env=env, log_file=tmp_path / "server.log"
+    ):
+        assert status(free_port, ("elastic", password)).status_code == 200
+        assert status(free_port, ("elastic", PASSWORD)).status_code == 401
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_signal_stops_the_server_cleanly(
+    tmp_path: Path, free_port: int, fresh_sqlite: str, signum: signal.Signals
+) -> None:
+    with running(
+        [str(OPENCASES), "serve", "--workers", "2"],
+        port=free_port,
+        env=serve_env(fresh_sqlite),
+        log_file=tmp_path / "server.log",
+    ) as process:
+        assert status(free_port, ("elastic", PASSWORD)).status_code == 200
+        os.killpg(process.pid, signum)
+        assert process.wait(timeout=30) == 0
+
+
+def test_json_logs_carry_one_ecs_line_per_request(
+    tmp_path: Path, free_port: int, fresh_sqlite: str
+) -> None:
+    log_file = tmp_path / "server.log"
+    with running(
+        [str(OPENCASES), "serve", "--log-format", "json"],
+        port=free_port,
+        env=serve_env(fresh_sqlite),
+        log_file=log_file,
+    ) as process:
+        response = status(free_port, ("elastic", PASSWORD))
+        request_id = response.headers["x-request-id"]
+        os.killpg(process.pid, signal.SIGTERM)
+        process.wait(timeout=30)
+    lines = [json.loads(line) for line in log_file.read_text().splitlines() if line[:1] == "{"]
+    (line,) = [entry for entry in lines if entry.get("http.request.id") == request_id]
+    assert line["http.request.method"] == "GET"
+    assert line["url.path"] == "/api/status"
+    assert line["http.response.status_code"] == 200
+    assert line["user.name"] == "elastic"
+    assert line["log.level"] == "info"
+    assert isinstance(line["event.duration"], int)
+    assert PASSWORD not in log_file.read_text()
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database nobody has used, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    assert POSTGRES_URL is not None
+    name = f"opencases_test_{uuid.uuid4().hex[:12]}"
+    base, _, _ = POSTGRES_URL.rpartition("/")
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
+    tmp_path: Path, fresh_database_url: str, free_port: int
+) -> None:
+    """Two servers (processes) on one database; the change is made through the first."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        other_port = probe.getsockname()[1]
+    env = serve_env(fresh_database_url)
+    with (
+        running([str(OPENCASES), "serve"], port=free_port, env=env, log_file=tmp_path / "a.log"),
+        running([str(OPENCASES), "serve"], port=other_port, env=env, log_file=tmp_path / "b.log"),
+    ):
+        first = f"http://127.0.0.1:{free_port}"
+        second = f"http://127.0.0.1:{other_port}"
+        admin = ("elastic", PASSWORD)
+        headers = {"kbn-xsrf": "true"}
+        body = {"username": "worker_user", "password": "old-password", "roles": ["viewer"]}
+        created = httpx.post(
+            f"{first}/internal/security/users/worker_user", json=body, auth=admin, headers=headers
+        )
+        assert created.status_code == 200, created.text
+        # The second process verifies and caches the old password.
+        assert status(other_port, ("worker_user", "old-password")).status_code == 200
+        changed = httpx.post(
+            f"{first}/internal/security/users/worker_user/password",
+            json={"newPassword": "new-password"},
+            auth=admin,
+            headers=headers,
+        )
+        assert changed.status_code == 204
+        assert status(free_port, ("worker_user", "old-password")).status_code == 401
+        deadline = time.monotonic() + 5.0
+        refused = False
+        while time.monotonic() < deadline and not refused:
+            refused = status(other_port, ("worker_user", "old-password")).status_code == 401
+            time.sleep(0.1)
+        assert refused, "the second process still accepts the old password after 5 seconds"
+        assert status(other_port, ("worker_user", "new-password")).status_code == 200
+        httpx.delete(f"{second}/internal/security/users/worker_user", auth=admin, headers=headers)

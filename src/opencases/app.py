@@ -20,6 +20,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencases import db as database
+from opencases.configure import routes as configure_routes
 from opencases.kibana.errors import (
     BadRequest,
     InternalServerError,
@@ -78,6 +79,7 @@ def api_routes() -> list[ApiRoute]:
         *spaces_routes.ROUTES,
         *security_routes.ROUTES,
         *status_routes.ROUTES,
+        *configure_routes.ROUTES,
         OAS_ROUTE,
     ]
 

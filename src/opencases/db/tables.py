@@ -10,8 +10,10 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     MetaData,
+    PrimaryKeyConstraint,
     Table,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -95,4 +97,37 @@ api_keys = Table(
     Column("invalidated", Boolean, nullable=False),
     timestamp("invalidated_at", nullable=True),
     Index("ix_api_keys_username", "username"),
+)
+
+case_configurations = Table(
+    "case_configurations",
+    metadata,
+    Column("id", Text, primary_key=True),
+    space_id_column(),
+    Column("owner", Text, nullable=False),
+    Column("closure_type", Text, nullable=False),
+    Column("connector", Json, nullable=False),
+    Column("custom_fields", Json, nullable=False),
+    Column("templates", Json, nullable=False),
+    Column("observable_types", Json, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    timestamp("created_at"),
+    Column("created_by", Json, nullable=False),
+    timestamp("updated_at", nullable=True),
+    Column("updated_by", Json),
+    # Kibana keeps one configuration per owner in a space; here the database enforces it.
+    UniqueConstraint("space_id", "owner"),
+)
+
+connector_mappings = Table(
+    "connector_mappings",
+    metadata,
+    space_id_column(),
+    Column("connector_id", Text, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("mappings", Json, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    PrimaryKeyConstraint("space_id", "connector_id"),
 )

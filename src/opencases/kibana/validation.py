@@ -21,6 +21,7 @@ import types
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 
 import msgspec
@@ -93,6 +94,116 @@ class RequestStruct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 # --- value formatting -------------------------------------------------------
 
+# What JavaScript's String.prototype.trim() removes (WhiteSpace and LineTerminator).
+JS_WHITESPACE = (
+    "\t\n\v\f\r \u00a0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"
+    "\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+# A string JavaScript's Number() reads as a finite number (after trimming).
+_JS_NUMERIC = re.compile(
+    r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+"
+)
+
+
+def js_trim(value: str) -> str:
+    """`value.trim()` as JavaScript does it."""
+    return value.strip(JS_WHITESPACE)
+
+
+def js_length(value: str) -> int:
+    """`value.length` in JavaScript: UTF-16 code units, so an emoji counts 2."""
+    return len(value.encode("utf-16-le", "surrogatepass")) // 2
+
+
+def js_number(text: str) -> int | float | None:
+    """`Number(text)` in JavaScript, or None where that is NaN or infinite."""
+    text = js_trim(text)
+    if not text:
+        return 0
+    if not _JS_NUMERIC.fullmatch(text):
+        return None
+    if text[:2].lower() in ("0x", "0o", "0b"):
+        return int(text, 0)
+    number = float(text)
+    if not math.isfinite(number):
+        return None
+    return int(number) if number.is_integer() and abs(number) <= MAX_SAFE_INTEGER else number
+
+
+def _js_number_string(value: float) -> str:
+    # Number.prototype.toString(): the shortest round-tripping digits (as Python's repr),
+    # laid out in fixed notation for exponents in [-7, 21) and scientific otherwise.
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "Infinity" if value > 0 else "-Infinity"
+    if value == 0:
+        return "0"
+    sign = "-" if value < 0 else ""
+    _, digit_tuple, exponent = Decimal(repr(abs(value))).as_tuple()
+    assert isinstance(exponent, int)
+    digits = "".join(map(str, digit_tuple))
+    # Position of the decimal point, counted from the first significant digit.
+    point = len(digits) + exponent
+    digits = digits.rstrip("0")
+    k = len(digits)
+    if k <= point <= 21:
+        text = digits + "0" * (point - k)
+    elif 0 < point <= 21:
+        text = f"{digits[:point]}.{digits[point:]}"
+    elif -6 < point <= 0:
+        text = "0." + "0" * -point + digits
+    else:
+        e = point - 1
+        head = digits[0] + (f".{digits[1:]}" if k > 1 else "")
+        text = f"{head}e{'+' if e >= 0 else '-'}{abs(e)}"
+    return sign + text
+
+
+def _js_numeric_value(value: int | float) -> str:
+    if isinstance(value, int) and abs(value) <= MAX_SAFE_INTEGER:
+        return str(value)
+    # JavaScript holds every number as a double.
+    try:
+        return _js_number_string(float(value))
+    except OverflowError:
+        return "Infinity" if value > 0 else "-Infinity"
+
+
+def _is_array_index(key: str) -> bool:
+    return key.isdigit() and str(int(key)) == key and int(key) < 2**32 - 1
+
+
+def json_stringify(value: Any) -> str:
+    """`JSON.stringify(value)` for a decoded JSON value (integer-like keys first, as JS orders)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        text = _js_numeric_value(value)
+        return "null" if text in ("NaN", "Infinity", "-Infinity") else text
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list):
+        return "[" + ",".join(json_stringify(item) for item in value) + "]"
+    if isinstance(value, dict):
+        return (
+            "{"
+            + ",".join(
+                f"{json.dumps(key, ensure_ascii=False)}:{json_stringify(value[key])}"
+                for key in js_keys(value)
+            )
+            + "}"
+        )
+    return json.dumps(value, ensure_ascii=False)
+
+
+def js_keys(value: dict[str, Any]) -> list[str]:
+    """`Object.keys(value)`: integer-like keys ascending, then the others in insertion order."""
+    indices = sorted((key for key in value if _is_array_index(key)), key=int)
+    return [*indices, *(key for key in value if not _is_array_index(key))]
+
 
 def js_string(value: Any) -> str:
     """How JavaScript's String() would show a JSON value (objects as JSON.stringify)."""
@@ -102,10 +213,10 @@ def js_string(value: Any) -> str:
         return "null"
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
+    if isinstance(value, int | float):
+        return _js_numeric_value(value)
     if isinstance(value, dict | list):
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        return json_stringify(value)
     return str(value)
 
 
@@ -188,8 +299,9 @@ class _Walk:
                 self.fail(Issue(path, value, expected="boolean"))
             return value
         if tp is int:
-            return self.integer(value, path, rules)
+            return self.integer(self.query_number(value), path, rules)
         if tp is float:
+            value = self.query_number(value)
             if not isinstance(value, int | float) or isinstance(value, bool):
                 self.fail(Issue(path, value, expected="number"))
             return value
@@ -225,6 +337,15 @@ class _Walk:
             return value
         pruned: dict[str, Any] = {}
         known = set()
+        config = tp.__struct_config__
+        if isinstance(config.tag_field, str):
+            # A tagged Struct is one member of a union told apart by a literal field.
+            key = config.tag_field
+            known.add(key)
+            tag = value.get(key, UNDEFINED)
+            if tag != config.tag or not isinstance(tag, str):
+                self.fail(Issue((*path, key), tag, expected=f"'{config.tag}'"))
+            pruned[key] = tag
         for field in msgspec.structs.fields(tp):
             key = field.encode_name
             known.add(key)
@@ -304,6 +425,13 @@ class _Walk:
                 self.custom(value, path, rule)
         return value
 
+    def query_number(self, value: Any) -> Any:
+        """A query string's numeric text as the number it names (config-schema coerces it)."""
+        if self.where == "request query" and isinstance(value, str):
+            number = js_number(value)
+            return value if number is None else number
+        return value
+
     def integer(self, value: Any, path: tuple[str | int, ...], rules: tuple[Any, ...]) -> Any:
         safe = next((r for r in rules if isinstance(r, SafeInteger)), None)
         is_number = isinstance(value, int | float) and not isinstance(value, bool)
@@ -314,10 +442,12 @@ class _Walk:
                     "and 2^53 - 1, inclusive."
                 )
                 self.fail(Issue(path, value, message if is_number else None, "number"))
-            return value
-        if not is_number or not float(value).is_integer():
+                return value
+        elif not is_number or not math.isfinite(value) or not float(value).is_integer():
             self.fail(Issue(path, value, expected="number"))
-        return value
+            return value
+        # JSON `1.0` is the number 1 to JavaScript.
+        return int(value)
 
     def custom(self, value: Any, path: tuple[str | int, ...], rule: Check) -> None:
         result = rule.check(value)
@@ -359,17 +489,18 @@ def _is_safe_integer(value: int | float) -> bool:
 
 def _text_message(value: str, rule: Text, style: Style) -> str | None:
     if style == "config-schema":
-        if len(value) < rule.min:
-            return f"value has length [{len(value)}] but it must have a minimum length of [{rule.min}]."  # noqa: E501
-        if rule.max is not None and len(value) > rule.max:
-            return f"value has length [{len(value)}] but it must have a maximum length of [{rule.max}]."  # noqa: E501
+        length = js_length(value)
+        if length < rule.min:
+            return f"value has length [{length}] but it must have a minimum length of [{rule.min}]."
+        if rule.max is not None and length > rule.max:
+            return f"value has length [{length}] but it must have a maximum length of [{rule.max}]."
     else:
-        measured = value.strip() if rule.trim else value
-        if not measured and rule.min > 0:
+        length = js_length(js_trim(value) if rule.trim else value)
+        if length == 0 and rule.min > 0:
             return f"The {rule.field} field cannot be an empty string."
-        if len(measured) < rule.min:
+        if length < rule.min:
             return f"The length of the {rule.field} is too short. The minimum length is {rule.min}."
-        if rule.max is not None and len(measured) > rule.max:
+        if rule.max is not None and length > rule.max:
             return f"The length of the {rule.field} is too long. The maximum length is {rule.max}."
     if rule.pattern is not None and not re.fullmatch(rule.pattern, value):
         return rule.pattern_message or f"value [{value}] does not match pattern {rule.pattern}"
@@ -384,10 +515,12 @@ def _differences(original: Any, decoded: Any) -> list[str]:
     if decoded is None and original is None:
         return []
     if decoded is None or decoded is UNDEFINED:
-        return [js_string(original)]
+        return [json_stringify(original)]
     if not isinstance(original, dict | list):
         return []
-    keys = range(len(original)) if isinstance(original, list) else original.keys()
+    keys: list[Any] = (
+        list(range(len(original))) if isinstance(original, list) else js_keys(original)
+    )
     differences: list[str] = []
     for key in keys:
         found = _has(decoded, key)
@@ -396,7 +529,8 @@ def _differences(original: Any, decoded: Any) -> list[str]:
         child = original[key]
         if isinstance(child, dict | list):
             differences.extend(_differences(child, _get(decoded, key) if found else UNDEFINED))
-    return list(dict.fromkeys(differences))
+    # Kibana's findDifferencesRecursive does not de-duplicate.
+    return differences
 
 
 def _has(container: Any, key: Any) -> bool:
@@ -415,8 +549,14 @@ def _get(container: Any, key: Any) -> Any:
 def _io_ts_message(issue: Issue) -> str:
     if issue.message:
         return issue.message
-    keys = [str(k) for k in issue.path if isinstance(k, str) and k.strip() and not k.isdigit()]
+    # formatErrors keeps the context keys for which `Number.isInteger(+key)` is false.
+    keys = [k for k in issue.path if isinstance(k, str) and not _is_integer_key(k)]
     return f'Invalid value "{js_string(issue.value)}" supplied to "{",".join(keys)}"'
+
+
+def _is_integer_key(key: str) -> bool:
+    number = js_number(key)
+    return number is not None and float(number).is_integer()
 
 
 def _config_schema_message(issue: Issue, where: str) -> str:
@@ -448,7 +588,8 @@ def validate(tp: type[T], value: Any, *, style: Style = "io-ts", where: str = "r
         if differences:
             raise BadRequest(f'invalid keys "{",".join(differences)}"')
     try:
-        return msgspec.convert(value, tp, strict=where != "request query")
+        # The walked value: numbers normalised as JavaScript reads them.
+        return msgspec.convert(pruned, tp, strict=where != "request query")
     except msgspec.ValidationError as exc:
         raise BadRequest(str(exc)) from exc
 

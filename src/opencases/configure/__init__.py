@@ -1,0 +1,1 @@
+"""Case configuration: how cases close, the default connector, custom fields, templates."""

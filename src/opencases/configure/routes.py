@@ -1,0 +1,78 @@
+"""The case configuration API: /api/cases/configure."""
+
+from __future__ import annotations
+
+from msgspec import UNSET
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opencases.configure import service
+from opencases.configure.schemas import (
+    Configuration,
+    ConfigurationPatchRequest,
+    ConfigurationRequest,
+    FindQuery,
+)
+from opencases.kibana.http import ApiRoute, decode_body, decode_query, json_response
+from opencases.security.context import RequestContext
+
+
+async def find_configurations(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/configure."""
+    query = decode_query(request, FindQuery)
+    owners = None if query.owner is UNSET else query.owner
+    if isinstance(owners, str):
+        owners = [owners]
+    return json_response(await service.find(context=context, owners=owners))
+
+
+async def create_configuration(request: Request, context: RequestContext) -> Response:
+    """POST /api/cases/configure."""
+    body = await decode_body(
+        request, ConfigurationRequest, limit=context.settings.max_payload_bytes
+    )
+    return json_response(await service.create(context=context, request=body))
+
+
+async def update_configuration(request: Request, context: RequestContext) -> Response:
+    """PATCH /api/cases/configure/{configuration_id}."""
+    body = await decode_body(
+        request, ConfigurationPatchRequest, limit=context.settings.max_payload_bytes
+    )
+    configuration = await service.update(
+        context=context,
+        configuration_id=request.path_params["configuration_id"],
+        request=body,
+    )
+    return json_response(configuration)
+
+
+ROUTES = [
+    ApiRoute(
+        method="GET",
+        path="/api/cases/configure",
+        handler=find_configurations,
+        summary="Get case settings",
+        tag="cases",
+        query=FindQuery,
+        response=list[Configuration],
+    ),
+    ApiRoute(
+        method="POST",
+        path="/api/cases/configure",
+        handler=create_configuration,
+        summary="Add case settings",
+        tag="cases",
+        body=ConfigurationRequest,
+        response=Configuration,
+    ),
+    ApiRoute(
+        method="PATCH",
+        path="/api/cases/configure/{configuration_id}",
+        handler=update_configuration,
+        summary="Update case settings",
+        tag="cases",
+        body=ConfigurationPatchRequest,
+        response=Configuration,
+    ),
+]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from starlette.applications import Starlette
@@ -68,7 +72,7 @@ async def reset(db: Database, elastic_hash: str) -> None:
                     {"none": "[]"},
                 )
             else:
-                await tx.execute(f"DELETE FROM {table.name}")  # noqa: S608 - table names
+                await tx.execute(f"DELETE FROM {table.name}")
         await security_store.insert_user(
             tx,
             security_store.UserRecord(
@@ -164,14 +168,17 @@ async def space1(client: httpx.AsyncClient) -> dict[str, Any]:
 
 
 @pytest.fixture
-def free_port() -> Iterator[int]:
+def free_port() -> int:
     """A TCP port nobody listens on."""
-    import socket
+    return unused_port()
 
+
+def unused_port() -> int:
+    """A TCP port nobody listens on now."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    yield port
+        port: int = probe.getsockname()[1]
+    return port
 
 
 @pytest.fixture
@@ -184,6 +191,30 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to show a request changed nothing."""
     tables: dict[str, list[tuple[Any, ...]]] = {}
     for table in metadata.sorted_tables:
-        rows = await db.fetch_all(f"SELECT * FROM {table.name} ORDER BY 1")  # noqa: S608
+        rows = await db.fetch_all(f"SELECT * FROM {table.name} ORDER BY 1")
         tables[table.name] = [tuple(row) for row in rows]
     return tables
+
+
+@pytest.fixture(params=BACKENDS)
+def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database nobody has used, on each backend."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'shared.db'}"
+        return
+    assert POSTGRES_URL is not None
+    name = f"opencases_test_{uuid.uuid4().hex[:12]}"
+    base, _, _ = POSTGRES_URL.rpartition("/")
+
+    async def admin(statement: str) -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
+    try:
+        yield f"{base}/{name}"
+    finally:
+        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
-import asyncpg
 import httpx
 import pytest
 
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import unused_port
 from tests.server import OPENCASES, running
 
 PASSWORD = "bench-and-test-pw"
@@ -134,37 +129,11 @@ def test_json_logs_carry_one_ecs_line_per_request(
     assert PASSWORD not in log_file.read_text()
 
 
-@pytest.fixture(params=BACKENDS)
-def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database nobody has used, on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    assert POSTGRES_URL is not None
-    name = f"opencases_test_{uuid.uuid4().hex[:12]}"
-    base, _, _ = POSTGRES_URL.rpartition("/")
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-
-
 def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
     tmp_path: Path, fresh_database_url: str, free_port: int
 ) -> None:
     """Two servers (processes) on one database; the change is made through the first."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        other_port = probe.getsockname()[1]
+    other_port = unused_port()
     env = serve_env(fresh_database_url)
     with (
         running([str(OPENCASES), "serve"], port=free_port, env=env, log_file=tmp_path / "a.log"),

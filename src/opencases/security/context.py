@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from opencases.db import Database
 from opencases.security.authentication import Authenticator, Principal
-from opencases.security.authorization import SpacePrivileges, SpaceScope, space_privileges
+from opencases.security.authorization import (
+    Operation,
+    SpacePrivileges,
+    SpaceScope,
+    authorized_owners,
+    ensure_any_owner,
+    ensure_authorized,
+    space_privileges,
+)
 from opencases.security.service import role_grants
 from opencases.settings import Settings
 
@@ -29,3 +38,20 @@ class RequestContext:
             grants = await role_grants(db=self.db, roles=self.principal.roles)
             self._privileges = space_privileges(grants, self.space.id)
         return self._privileges
+
+    async def authorized_owners(self, operation: Operation) -> list[str]:
+        """The owners the caller may run `operation` for in this space (maybe none)."""
+        privileges = await self.privileges()
+        return authorized_owners(privileges=privileges, space=self.space, operation=operation)
+
+    async def ensure_any_owner(self, operation: Operation) -> list[str]:
+        """The owners the caller may run `operation` for, or Kibana's `of any owner` 403."""
+        privileges = await self.privileges()
+        return ensure_any_owner(privileges=privileges, space=self.space, operation=operation)
+
+    async def ensure_authorized(self, operation: Operation, owners: Sequence[str]) -> None:
+        """Kibana's 403 unless the caller may run `operation` for every one of `owners`."""
+        privileges = await self.privileges()
+        ensure_authorized(
+            privileges=privileges, space=self.space, operation=operation, owners=owners
+        )

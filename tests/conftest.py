@@ -13,14 +13,16 @@ from typing import Any
 import asyncpg
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
 from opencases.app import create_app
 from opencases.db import Database
 from opencases.db.migrate import migrate
 from opencases.db.tables import metadata
+from opencases.security import secrets
 from opencases.security import store as security_store
-from opencases.security.secrets import hash_secret, profile_uid
+from opencases.security.secrets import profile_uid
 from opencases.settings import Settings
 
 ELASTIC_PASSWORD = "changeme-elastic"
@@ -34,10 +36,21 @@ def anyio_backend() -> str:
     return "asyncio"
 
 
+# Still argon2id, at the smallest cost: verification reads the parameters from the hash,
+# so the code under test is the same; only the work per hash (0.3 s by default) shrinks.
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+
+
 @pytest.fixture(scope="session")
 def elastic_hash() -> str:
     """The argon2 hash of the test `elastic` password, computed once."""
-    return hash_secret(ELASTIC_PASSWORD)
+    return FAST_HASHER.hash(ELASTIC_PASSWORD)
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Hash new passwords and API keys cheaply in the in-process tests."""
+    monkeypatch.setattr(secrets, "_hasher", FAST_HASHER)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -84,8 +84,5 @@ async def test_wrong_password_message_is_elasticsearch_s(anonymous: httpx.AsyncC
     )
     assert response.status_code == 401
     reason = "unable to authenticate user [elastic] for REST request [/_security/_authenticate]"
-    assert response.json() == {
-        "statusCode": 401,
-        "error": "Unauthorized",
-        "message": f"[security_exception\n\tRoot causes:\n\t\tsecurity_exception: {reason}]: {reason}",
-    }
+    message = f"[security_exception\n\tRoot causes:\n\t\tsecurity_exception: {reason}]: {reason}"
+    assert response.json() == {"statusCode": 401, "error": "Unauthorized", "message": message}

@@ -174,6 +174,25 @@ class RequestMiddleware:
             )
 
 
+def starlette_routes(routes: Sequence[ApiRoute], state: AppState) -> list[Route]:
+    """One Starlette route per path, so a wrong method's 405 lists every allowed one."""
+    by_path: dict[str, dict[str, Any]] = {}
+    for route in routes:
+        by_path.setdefault(route.path, {})[route.method] = endpoint(route, state)
+    return [_path_route(path, endpoints) for path, endpoints in by_path.items()]
+
+
+def _path_route(path: str, endpoints: dict[str, Any]) -> Route:
+    if "GET" in endpoints:
+        endpoints = {**endpoints, "HEAD": endpoints["GET"]}
+
+    async def dispatch(request: Request) -> Response:
+        response: Response = await endpoints[request.method](request)
+        return response
+
+    return Route(path, dispatch, methods=list(endpoints))
+
+
 async def http_error(request: Request, exc: Exception) -> Response:
     """The router's own 404 and 405, in Kibana's envelope."""
     assert isinstance(exc, HTTPException)
@@ -206,7 +225,7 @@ def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) 
             await state.db.close()
 
     app = Starlette(
-        routes=[Route(r.path, endpoint(r, state), methods=[r.method]) for r in routes],
+        routes=starlette_routes(routes, state),
         middleware=[Middleware(RequestMiddleware)],
         exception_handlers={HTTPException: http_error},
         lifespan=lifespan,

@@ -7,8 +7,11 @@ from datetime import UTC, datetime
 
 def format_time(moment: datetime) -> str:
     """`2022-04-02T01:09:02.303Z` for a datetime."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    m = moment.astimezone(UTC)
+    return (
+        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
+        f".{m.microsecond // 1000:03d}Z"
+    )
 
 
 def utc_now() -> str:

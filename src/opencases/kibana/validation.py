@@ -311,6 +311,8 @@ class _Walk:
         self, value: Any, members: tuple[Any, ...], path: tuple[str | int, ...], rules: Any
     ) -> Any:
         members = tuple(m for m in members if m is not msgspec.UnsetType)
+        if self.style == "io-ts":
+            return self.io_ts_union(value, members, path, rules)
         if value is None and type(None) in members:
             return None
         candidates = [m for m in members if m is not type(None)] or list(members)
@@ -328,6 +330,41 @@ class _Walk:
         if self.style == "config-schema":
             lines = "".join(f"\n- {_config_schema_message(i, self.where)}" for i in collected)
             self.fail(Issue(path, value, f"types that failed validation:{lines}"))
+        self.issues.extend(collected)
+        return value
+
+    def io_ts_union(
+        self, value: Any, members: tuple[Any, ...], path: tuple[str | int, ...], rules: Any
+    ) -> Any:
+        """io-ts `union`: the first member that decodes wins, else every member's errors.
+
+        Members are tried in declaration order and a `None` member fails like `rt.null`
+        (`Invalid value "<v>" supplied to "<path>"`), so `X | None` reports X's message
+        and then that one, as Kibana does. A union of tagged Structs is io-ts's tagged
+        union: only the member named by the tag decodes, and an unknown tag (or a value
+        that is not an object) is one error about the whole value.
+        """
+        tagged = _tagged_members(members)
+        if tagged is not None:
+            tag_field, by_tag = tagged
+            tag = value.get(tag_field) if isinstance(value, dict) else None
+            member = by_tag.get(tag) if isinstance(tag, str) else None
+            if member is None:
+                self.fail(Issue(path, value))
+                return value
+            return self.value(value, _annotate(member, rules), path)
+        collected: list[Issue] = []
+        for member in members:
+            if member is type(None):
+                if value is None:
+                    return None
+                collected.append(Issue(path, value, expected="null"))
+                continue
+            attempt = _Walk(self.style, [], self.where)
+            pruned = attempt.value(value, _annotate(member, rules), path)
+            if not attempt.issues:
+                return pruned
+            collected.extend(attempt.issues)
         self.issues.extend(collected)
         return value
 
@@ -459,6 +496,23 @@ class _Walk:
 
 class _Stop(Exception):
     """config-schema stops at the first error."""
+
+
+def _tagged_members(members: tuple[Any, ...]) -> tuple[str, dict[str, Any]] | None:
+    """(tag field, member by tag) when every member is a Struct tagged on one field."""
+    by_tag: dict[str, Any] = {}
+    fields = set()
+    for member in members:
+        if not (isinstance(member, type) and issubclass(member, msgspec.Struct)):
+            return None
+        config = member.__struct_config__
+        if not isinstance(config.tag_field, str) or not isinstance(config.tag, str):
+            return None
+        fields.add(config.tag_field)
+        by_tag[config.tag] = member
+    if len(fields) != 1 or len(by_tag) != len(members):
+        return None
+    return fields.pop(), by_tag
 
 
 def _annotate(tp: Any, rules: tuple[Any, ...]) -> Any:
@@ -594,12 +648,40 @@ def validate(tp: type[T], value: Any, *, style: Style = "io-ts", where: str = "r
         raise BadRequest(str(exc)) from exc
 
 
+# hapi parses bodies with @hapi/bourne, which refuses a `__proto__` key at any depth.
+_SUSPECT_PROTO = re.compile(
+    rb'"(?:_|\\u005[Ff])(?:_|\\u005[Ff])(?:p|\\u0070)(?:r|\\u0072)(?:o|\\u006[Ff])'
+    rb'(?:t|\\u0074)(?:o|\\u006[Ff])(?:_|\\u005[Ff])(?:_|\\u005[Ff])"'
+)
+
+
+def _has_proto_key(value: Any) -> bool:
+    pending = [value]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            if "__proto__" in node:
+                return True
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return False
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """The request body as a JSON object, or Kibana's 400 for bad JSON or a non-object."""
+    invalid = BadRequest("Invalid request payload JSON format")
     try:
-        value = msgspec.json.decode(raw) if raw.strip() else None
-    except msgspec.DecodeError:
-        raise BadRequest("Invalid request payload JSON format") from None
+        # hapi reads an empty payload as null, and anything else as JSON.
+        value = msgspec.json.decode(raw) if raw else None
+    except (msgspec.DecodeError, UnicodeDecodeError):
+        try:
+            # hapi decodes the bytes as UTF-8 first: a malformed byte becomes U+FFFD.
+            value = msgspec.json.decode(raw.decode("utf-8", "replace"))
+        except msgspec.DecodeError:
+            raise invalid from None
+    if _SUSPECT_PROTO.search(raw) and _has_proto_key(value):
+        raise invalid
     if not isinstance(value, dict):
         found = _js_type(value)
         raise BadRequest(

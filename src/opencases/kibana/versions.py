@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
+import re
+
+_TOKEN = re.compile(rb"\[(0|[1-9][0-9]{0,18}),1\]")
 
 
 def encode_version(revision: int) -> str:
@@ -15,10 +17,7 @@ def encode_version(revision: int) -> str:
 def decode_version(token: str) -> int | None:
     """The revision a version token names, or None if it is not one of ours."""
     try:
-        value = json.loads(base64.b64decode(token, validate=True))
+        match = _TOKEN.fullmatch(base64.b64decode(token, validate=True))
     except (binascii.Error, ValueError):
         return None
-    match value:
-        case [int(revision), 1] if revision >= 0:
-            return revision
-    return None
+    return int(match.group(1)) if match else None

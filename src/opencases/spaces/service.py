@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
 from opencases.db import Database, Executor, UniqueViolation
 from opencases.kibana.errors import BadRequest, Conflict, Forbidden, NotFound
 from opencases.kibana.time import utc_now
+from opencases.kibana.validation import js_trim
 from opencases.security.authentication import Principal
 from opencases.security.authorization import space_privileges
 from opencases.security.service import role_grants
 from opencases.spaces import store
 from opencases.spaces.schemas import DEFAULT_SPACE_ID, Space, SpaceRequest
+
+T = TypeVar("T")
 
 
 async def active_space(*, db: Executor, space_id: str) -> Space:
@@ -30,21 +35,27 @@ def _ensure_manager(principal: Principal, verb: str) -> None:
 
 
 async def list_spaces(*, db: Database, principal: Principal) -> list[Space]:
-    """The spaces where the caller has any privilege, by name."""
+    """The spaces where the caller has any privilege, by name (403 if there is none)."""
     grants = await role_grants(db=db, roles=principal.roles)
-    return [
+    spaces = [
         space for space in await store.list_spaces(db) if space_privileges(grants, space.id).any
     ]
+    if not spaces:
+        # Kibana's secure spaces client answers a bare Boom.forbidden() here.
+        raise Forbidden()
+    return spaces
 
 
 async def get_space(*, db: Database, principal: Principal, space_id: str) -> Space:
     """One space the caller has a privilege in."""
+    # Kibana checks the privilege at the space before it reads it: no privilege is 403
+    # whether or not the space exists.
+    grants = await role_grants(db=db, roles=principal.roles)
+    if not space_privileges(grants, space_id).any:
+        raise Forbidden(f"Unauthorized to get {space_id} space")
     space = await store.get_space(db, space_id)
     if space is None:
         raise NotFound()
-    grants = await role_grants(db=db, roles=principal.roles)
-    if not space_privileges(grants, space.id).any:
-        raise Forbidden(f"Unauthorized to get {space_id} space")
     return space
 
 
@@ -53,7 +64,7 @@ async def create_space(*, db: Database, principal: Principal, request: SpaceRequ
     _ensure_manager(principal, "create")
     space = Space(
         id=request.id,
-        name=request.name.strip(),
+        name=js_trim(request.name),
         description=request.description,
         color=request.color,
         initials=request.initials,
@@ -72,24 +83,30 @@ async def create_space(*, db: Database, principal: Principal, request: SpaceRequ
 async def update_space(
     *, db: Database, principal: Principal, space_id: str, request: SpaceRequest
 ) -> Space:
-    """Replace a space's attributes; the id in the path wins over the body's."""
+    """Update a space's attributes; the id in the path wins over the body's."""
     _ensure_manager(principal, "update")
     async with db.transaction() as tx:
         stored = await store.get_space(tx, space_id)
         if stored is None:
             raise NotFound()
+        # Kibana writes the body as a partial saved-object update: an attribute the
+        # body leaves out keeps its stored value.
         space = msgspec.structs.replace(
             stored,
-            name=request.name if request.name == stored.name else request.name.strip(),
-            description=request.description,
-            color=request.color,
-            initials=request.initials,
-            imageUrl=request.imageUrl,
+            name=request.name if request.name == stored.name else js_trim(request.name),
+            description=_given(request.description, stored.description),
+            color=_given(request.color, stored.color),
+            initials=_given(request.initials, stored.initials),
+            imageUrl=_given(request.imageUrl, stored.imageUrl),
             disabledFeatures=request.disabledFeatures,
-            solution=request.solution if request.solution is not UNSET else stored.solution,
+            solution=_given(request.solution, stored.solution),
         )
         await store.update_space(tx, space, now=utc_now())
     return space
+
+
+def _given(value: T | UnsetType, stored: T | UnsetType) -> T | UnsetType:
+    return stored if value is UNSET else value
 
 
 async def delete_space(*, db: Database, principal: Principal, space_id: str) -> None:

@@ -57,8 +57,9 @@ async def get_space(db: Executor, space_id: str) -> Space | None:
 
 async def list_spaces(db: Executor) -> list[Space]:
     """Every space, by name (then id)."""
-    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM spaces ORDER BY name, id")
-    return [_space(row) for row in rows]
+    rows = await db.fetch_all(f"SELECT {_COLUMNS} FROM spaces")
+    # Kibana sorts on `name.keyword`, byte for byte; a PostgreSQL collation would not.
+    return sorted((_space(row) for row in rows), key=lambda space: (space.name, space.id))
 
 
 async def insert_space(db: Executor, space: Space, *, now: str) -> None:

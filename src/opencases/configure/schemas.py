@@ -45,6 +45,8 @@ def _key(max_length: int) -> Any:
 
 
 # --- the case connector (configuration `connector`, template `caseFields.connector`) ----
+# Field order is io-ts's decoding order (`id`, then the type's `fields`, then `name`): it
+# decides the order of the messages when several fields are wrong.
 
 
 class JiraFields(RequestStruct, kw_only=True):
@@ -102,64 +104,64 @@ class NoneConnector(RequestStruct, kw_only=True, tag_field="type", tag=".none"):
     """No external system."""
 
     id: str
-    name: str
     fields: None
+    name: str
 
 
 class CasesWebhookConnector(RequestStruct, kw_only=True, tag_field="type", tag=".cases-webhook"):
     """Kibana's Webhook - Case Management connector."""
 
     id: str
-    name: str
     fields: None
+    name: str
 
 
 class JiraConnector(RequestStruct, kw_only=True, tag_field="type", tag=".jira"):
     """Jira."""
 
     id: str
-    name: str
     fields: JiraFields | None
+    name: str
 
 
 class ResilientConnector(RequestStruct, kw_only=True, tag_field="type", tag=".resilient"):
     """IBM Resilient."""
 
     id: str
-    name: str
     fields: ResilientFields | None
+    name: str
 
 
 class ServiceNowITSMConnector(RequestStruct, kw_only=True, tag_field="type", tag=".servicenow"):
     """ServiceNow ITSM."""
 
     id: str
-    name: str
     fields: ServiceNowITSMFields | None
+    name: str
 
 
 class ServiceNowSIRConnector(RequestStruct, kw_only=True, tag_field="type", tag=".servicenow-sir"):
     """ServiceNow SecOps."""
 
     id: str
-    name: str
     fields: ServiceNowSIRFields | None
+    name: str
 
 
 class SwimlaneConnector(RequestStruct, kw_only=True, tag_field="type", tag=".swimlane"):
     """Swimlane."""
 
     id: str
-    name: str
     fields: SwimlaneFields | None
+    name: str
 
 
 class TheHiveConnector(RequestStruct, kw_only=True, tag_field="type", tag=".thehive"):
     """TheHive."""
 
     id: str
-    name: str
     fields: TheHiveFields | None
+    name: str
 
 
 CaseConnector = (
@@ -285,7 +287,8 @@ class Template(RequestStruct, kw_only=True):
 
     key: _key(MAX_TEMPLATE_KEY_LENGTH)  # type: ignore[valid-type]
     name: Annotated[str, Text("name", min=1, max=MAX_TEMPLATE_NAME_LENGTH)]
-    caseFields: CaseFields | None
+    # Kibana: rt.union([rt.null, CaseBaseOptionalFieldsRequestRt]); the order shows in messages.
+    caseFields: None | CaseFields  # noqa: RUF036
     description: (
         Annotated[str, Text("description", max=MAX_TEMPLATE_DESCRIPTION_LENGTH)] | UnsetType
     ) = UNSET

@@ -687,7 +687,23 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest(
             f"[request body]: expected a plain object value, but found [{found}] instead."
         )
+    # PostgreSQL cannot store U+0000 in text or jsonb; it is refused on both databases alike.
+    if b"\\u0000" in raw and _has_nul(value):
+        raise BadRequest(NUL_MESSAGE)
     return value
+
+
+NUL_MESSAGE = "[request body]: the NUL character (\\u0000) is not allowed in strings"
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
 
 
 def query_values(items: list[tuple[str, str]]) -> dict[str, Any]:

@@ -12,6 +12,8 @@ import httpx
 # The `elastic` superuser's password: handed to `opencases serve` at first start.
 ELASTIC_PASSWORD = "bench-elastic-password"
 
+# Prepares a scenario's data through a client on the server, sending `elastic`'s
+# credentials and kbn-xsrf with every request.
 Setup = Callable[[httpx.AsyncClient], Awaitable[None]]
 
 
@@ -22,6 +24,14 @@ def basic_auth(username: str, password: str) -> str:
 
 
 ELASTIC_AUTH = {"Authorization": basic_auth("elastic", ELASTIC_PASSWORD)}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Target:
+    """What a scenario must reach on SQLite: a share of the bare app's req/s, a p99 ceiling."""
+
+    min_ratio: float
+    max_p99_ms: float
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -36,13 +46,18 @@ class Scenario:
     body_file: Path | None = None
     # Run once against a fresh server before the warm-up, over HTTP.
     setup: Setup | None = None
+    # Checked on SQLite; None for a scenario that is only watched.
+    target: Target | None = None
 
 
+# Every scenario runs on every backend, against one fresh server per backend, in this
+# order: a scenario's setup may rely on the data an earlier one left.
 SCENARIOS: list[Scenario] = [
     Scenario(
         name="GET /api/spaces/space/default",
         method="GET",
         path="/api/spaces/space/default",
         headers=ELASTIC_AUTH,
+        target=Target(min_ratio=0.30, max_p99_ms=5.0),
     ),
 ]

@@ -53,7 +53,9 @@ class WrkResult(msgspec.Struct, frozen=True):
 class Load:
     """How hard wrk pushes."""
 
-    threads: int = 2
+    # One wrk thread: on the two-core machine one core drives the load and one serves it
+    # (two wrk threads fight the single server worker for its core).
+    threads: int = 1
     connections: int = 32
     seconds: float = 10.0
 

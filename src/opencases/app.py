@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -13,7 +12,6 @@ from typing import Any
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
-from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -37,14 +35,14 @@ from opencases.kibana.http import (
     json_response,
 )
 from opencases.kibana.oas import openapi_document
-from opencases.logs import configure_logging, log, log_request
+from opencases.logs import access_log, configure_logging, log, log_request
 from opencases.security import routes as security_routes
 from opencases.security.authentication import Authenticator
 from opencases.security.context import RequestContext
 from opencases.settings import Settings, load_settings
 from opencases.spaces import routes as spaces_routes
 from opencases.spaces.schemas import DEFAULT_SPACE_ID
-from opencases.spaces.service import active_space
+from opencases.spaces.service import SpaceCache, active_space
 from opencases.status import routes as status_routes
 
 # Kibana's spaces plugin reads the space from a `/s/{id}` prefix and strips it.
@@ -52,6 +50,7 @@ _SPACE_PREFIX = re.compile(r"^/s/([a-z0-9_\-]+)(/.*)?$")
 SPACE_KEY = "opencases.space_id"
 USER_KEY = "opencases.user"
 REQUEST_ID_KEY = "opencases.request_id"
+VERSION_HEADER = (b"elastic-api-version", PUBLIC_API_VERSION.encode())
 
 
 @dataclass(slots=True)
@@ -60,6 +59,7 @@ class AppState:
 
     settings: Settings
     authenticator: Authenticator
+    spaces: SpaceCache
     db: database.Database | None = None
 
 
@@ -106,7 +106,9 @@ def endpoint(route: ApiRoute, state: AppState) -> Any:
                 "kbn-xsrf" in request.headers or "kbn-version" in request.headers
             ):
                 raise BadRequest("Request must contain a kbn-xsrf header.")
-            space = await active_space(db=db, space_id=scope.get(SPACE_KEY, DEFAULT_SPACE_ID))
+            space = await active_space(
+                db=db, cache=state.spaces, space_id=scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
+            )
             context = RequestContext(
                 request_id=scope[REQUEST_ID_KEY],
                 db=db,
@@ -119,7 +121,7 @@ def endpoint(route: ApiRoute, state: AppState) -> Any:
         except KibanaError as error:
             response = error_response(error)
         if version_header:
-            response.headers["elastic-api-version"] = PUBLIC_API_VERSION
+            response.raw_headers.append(VERSION_HEADER)
         return response
 
     return run
@@ -136,7 +138,7 @@ class RequestMiddleware:
             await self.app(scope, receive, send)
             return
         started_at = time.perf_counter_ns()
-        request_id = uuid.uuid4().hex
+        request_id = os.urandom(16).hex()
         scope[REQUEST_ID_KEY] = request_id
         path = scope["path"]
         match = _SPACE_PREFIX.match(path)
@@ -157,6 +159,8 @@ class RequestMiddleware:
 
         try:
             await self.app(scope, receive, send_with_id)
+        except HTTPException as exc:
+            await http_error(exc)(scope, receive, send_with_id)
         except Exception:
             log.exception(
                 "unexpected error in %s %s request_id=%s", scope["method"], path, request_id
@@ -182,20 +186,31 @@ def starlette_routes(routes: Sequence[ApiRoute], state: AppState) -> list[Route]
     return [_path_route(path, endpoints) for path, endpoints in by_path.items()]
 
 
+class _PathEndpoints:
+    """The ASGI app of one path: picks the endpoint of the request's method.
+
+    An ASGI app rather than a function, so Starlette does not wrap every request in its
+    per-route exception handling: RequestMiddleware handles errors for all routes.
+    """
+
+    def __init__(self, endpoints: dict[str, Any]) -> None:
+        if "GET" in endpoints:
+            endpoints = {**endpoints, "HEAD": endpoints["GET"]}
+        self.endpoints = endpoints
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        request = Request(scope, receive)
+        response: Response = await self.endpoints[request.method](request)
+        await response(scope, receive, send)
+
+
 def _path_route(path: str, endpoints: dict[str, Any]) -> Route:
-    if "GET" in endpoints:
-        endpoints = {**endpoints, "HEAD": endpoints["GET"]}
-
-    async def dispatch(request: Request) -> Response:
-        response: Response = await endpoints[request.method](request)
-        return response
-
-    return Route(path, dispatch, methods=list(endpoints))
+    app = _PathEndpoints(endpoints)
+    return Route(path, app, methods=list(app.endpoints))
 
 
-async def http_error(request: Request, exc: Exception) -> Response:
+def http_error(exc: HTTPException) -> Response:
     """The router's own 404 and 405, in Kibana's envelope."""
-    assert isinstance(exc, HTTPException)
     error: KibanaError
     if exc.status_code == 405:
         error = MethodNotAllowed(headers=dict(exc.headers or {}))
@@ -207,11 +222,25 @@ async def http_error(request: Request, exc: Exception) -> Response:
     return error_response(error)
 
 
+class OpenCasesApp(Starlette):
+    """Starlette with RequestMiddleware as the whole middleware stack.
+
+    RequestMiddleware answers every error in Kibana's envelope, so Starlette's own error
+    layers would only add their cost to every request.
+    """
+
+    def build_middleware_stack(self) -> ASGIApp:
+        """The router behind RequestMiddleware."""
+        return RequestMiddleware(self.router)
+
+
 def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) -> Starlette:
     """The OpenCases ASGI application for `settings`."""
     routes = list(routes if routes is not None else api_routes())
     state = AppState(
-        settings=settings, authenticator=Authenticator(ttl=settings.auth_cache_seconds)
+        settings=settings,
+        authenticator=Authenticator(ttl=settings.auth_cache_seconds),
+        spaces=SpaceCache(ttl=settings.auth_cache_seconds),
     )
 
     @asynccontextmanager
@@ -222,15 +251,12 @@ def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) 
         try:
             yield
         finally:
+            access_log.flush()
             await state.db.close()
 
-    app = Starlette(
-        routes=starlette_routes(routes, state),
-        middleware=[Middleware(RequestMiddleware)],
-        exception_handlers={HTTPException: http_error},
-        lifespan=lifespan,
-    )
+    app = OpenCasesApp(routes=starlette_routes(routes, state), lifespan=lifespan)
     app.state.opencases = state
+    app.state.space_cache = state.spaces
     app.state.api_routes = routes
     app.state.openapi = openapi_document(routes)
     return app

@@ -222,6 +222,19 @@ class _PostgresConnection:
         return int(last) if last.isdigit() else 0
 
 
+class _PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pool connection returned without a reset query.
+
+    asyncpg's default reset (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL) costs a
+    round trip per statement; OpenCases keeps no session state, and an open transaction
+    is still rolled back on release.
+    """
+
+    def get_reset_query(self) -> str:
+        """No reset query."""
+        return ""
+
+
 class PostgresDatabase:
     """PostgreSQL through an asyncpg pool."""
 
@@ -234,7 +247,9 @@ class PostgresDatabase:
     @classmethod
     async def connect(cls, url: str, *, pool_size: int = 10) -> PostgresDatabase:
         """Open a pool of connections to `url`."""
-        pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size)
+        pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=pool_size, connection_class=_PooledConnection
+        )
         return cls(pool)
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:

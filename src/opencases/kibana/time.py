@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 
@@ -14,9 +15,19 @@ def format_time(moment: datetime) -> str:
     )
 
 
+_second = -1
+_second_text = ""
+
+
 def utc_now() -> str:
-    """The current time in Kibana's format."""
-    return format_time(datetime.now(UTC))
+    """The current time in Kibana's format (the seconds part is formatted once a second)."""
+    global _second, _second_text
+    now = time.time()
+    second = int(now)
+    if second != _second:
+        _second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        _second = second
+    return f"{_second_text}.{int((now - second) * 1000):03d}Z"
 
 
 def parse_time(value: str) -> datetime:

@@ -11,6 +11,12 @@ from opencases.spaces import service
 from opencases.spaces.schemas import Space, SpaceRequest
 
 
+def space_cache(request: Request) -> service.SpaceCache:
+    """The process's cache of spaces (kept by the app)."""
+    cache: service.SpaceCache = request.app.state.space_cache
+    return cache
+
+
 async def create_space(request: Request, context: RequestContext) -> Response:
     """POST /api/spaces/space."""
     body = await decode_body(
@@ -28,7 +34,10 @@ async def list_spaces(request: Request, context: RequestContext) -> Response:
 async def get_space(request: Request, context: RequestContext) -> Response:
     """GET /api/spaces/space/{id}."""
     space = await service.get_space(
-        db=context.db, principal=context.principal, space_id=request.path_params["id"]
+        db=context.db,
+        cache=space_cache(request),
+        principal=context.principal,
+        space_id=request.path_params["id"],
     )
     return json_response(space)
 
@@ -40,6 +49,7 @@ async def update_space(request: Request, context: RequestContext) -> Response:
     )
     space = await service.update_space(
         db=context.db,
+        cache=space_cache(request),
         principal=context.principal,
         space_id=request.path_params["id"],
         request=body,
@@ -50,7 +60,10 @@ async def update_space(request: Request, context: RequestContext) -> Response:
 async def delete_space(request: Request, context: RequestContext) -> Response:
     """DELETE /api/spaces/space/{id}."""
     await service.delete_space(
-        db=context.db, principal=context.principal, space_id=request.path_params["id"]
+        db=context.db,
+        cache=space_cache(request),
+        principal=context.principal,
+        space_id=request.path_params["id"],
     )
     return no_content()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TypeVar
 
 import msgspec
@@ -20,9 +21,38 @@ from opencases.spaces.schemas import DEFAULT_SPACE_ID, Space, SpaceRequest
 T = TypeVar("T")
 
 
-async def active_space(*, db: Executor, space_id: str) -> Space:
+class SpaceCache:
+    """The spaces this process read lately, trusted for `ttl` seconds.
+
+    Every request needs its space; reading it once per `ttl` instead of once per request
+    is most of what a small GET costs. This process forgets a space it changes at once;
+    another process sees the change within `ttl`. A missing space is never remembered.
+    """
+
+    def __init__(self, *, ttl: float) -> None:
+        self._ttl = ttl
+        self._spaces: dict[str, tuple[Space, float]] = {}
+
+    async def get(self, db: Executor, space_id: str) -> Space | None:
+        """The space `space_id`, from memory when fresh, else from the database."""
+        entry = self._spaces.get(space_id)
+        if entry is not None and time.monotonic() - entry[1] < self._ttl:
+            return entry[0]
+        space = await store.get_space(db, space_id)
+        if space is None:
+            self._spaces.pop(space_id, None)
+        else:
+            self._spaces[space_id] = (space, time.monotonic())
+        return space
+
+    def forget(self, space_id: str) -> None:
+        """Drop a space this process changed."""
+        self._spaces.pop(space_id, None)
+
+
+async def active_space(*, db: Executor, cache: SpaceCache, space_id: str) -> Space:
     """The space a request names (by its `/s/{id}` prefix), or 404 if there is none."""
-    space = await store.get_space(db, space_id)
+    space = await cache.get(db, space_id)
     if space is None:
         raise NotFound()
     return space
@@ -46,14 +76,16 @@ async def list_spaces(*, db: Database, principal: Principal) -> list[Space]:
     return spaces
 
 
-async def get_space(*, db: Database, principal: Principal, space_id: str) -> Space:
+async def get_space(
+    *, db: Database, cache: SpaceCache, principal: Principal, space_id: str
+) -> Space:
     """One space the caller has a privilege in."""
     # Kibana checks the privilege at the space before it reads it: no privilege is 403
     # whether or not the space exists.
     grants = await role_grants(db=db, roles=principal.roles)
     if not space_privileges(grants, space_id).any:
         raise Forbidden(f"Unauthorized to get {space_id} space")
-    space = await store.get_space(db, space_id)
+    space = await cache.get(db, space_id)
     if space is None:
         raise NotFound()
     return space
@@ -81,7 +113,7 @@ async def create_space(*, db: Database, principal: Principal, request: SpaceRequ
 
 
 async def update_space(
-    *, db: Database, principal: Principal, space_id: str, request: SpaceRequest
+    *, db: Database, cache: SpaceCache, principal: Principal, space_id: str, request: SpaceRequest
 ) -> Space:
     """Update a space's attributes; the id in the path wins over the body's."""
     _ensure_manager(principal, "update")
@@ -102,6 +134,7 @@ async def update_space(
             solution=_given(request.solution, stored.solution),
         )
         await store.update_space(tx, space, now=utc_now())
+    cache.forget(space_id)
     return space
 
 
@@ -109,7 +142,9 @@ def _given(value: T | UnsetType, stored: T | UnsetType) -> T | UnsetType:
     return stored if value is UNSET else value
 
 
-async def delete_space(*, db: Database, principal: Principal, space_id: str) -> None:
+async def delete_space(
+    *, db: Database, cache: SpaceCache, principal: Principal, space_id: str
+) -> None:
     """Delete a space and everything stored in it; the default space cannot go."""
     _ensure_manager(principal, "delete")
     if space_id == DEFAULT_SPACE_ID:
@@ -117,3 +152,4 @@ async def delete_space(*, db: Database, principal: Principal, space_id: str) -> 
     async with db.transaction() as tx:
         if not await store.delete_space(tx, space_id):
             raise NotFound()
+    cache.forget(space_id)

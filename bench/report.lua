@@ -10,6 +10,35 @@ if body_file and body_file ~= "" then
   file:close()
 end
 
+-- Rotating targets (BENCH_TARGETS_FILE, lines of "id<TAB>path<TAB>version"): each
+-- request takes a target, its body gets the target's version for %VERSION%, and the
+-- answer's new version puts the target back. With more targets than connections no
+-- two requests in flight share one, so no request is refused for a stale version.
+local targets_file = os.getenv("BENCH_TARGETS_FILE")
+if targets_file and targets_file ~= "" then
+  local queue, paths = {}, {}
+  for line in io.lines(targets_file) do
+    local id, path, version = line:match("^(%S+)\t(%S+)\t(%S+)$")
+    paths[id] = path
+    table.insert(queue, {path, version})
+  end
+  local template = wrk.body
+  request = function()
+    local target = table.remove(queue, 1)
+    assert(target, "more connections than targets")
+    return wrk.format(nil, target[1], nil, (template:gsub("%%VERSION%%", target[2])))
+  end
+  response = function(status, headers, body)
+    if status == 200 then
+      local id = body:match('"id":"([^"]+)"')
+      local version = body:match('"version":"([^"]+)"')
+      if id and paths[id] then
+        table.insert(queue, {paths[id], version})
+      end
+    end
+  end
+end
+
 function done(summary, latency, requests)
   local errors = summary.errors
   io.write(string.format(

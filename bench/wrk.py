@@ -106,12 +106,14 @@ def run(
     method: str = "GET",
     headers: Mapping[str, str] | None = None,
     body_file: Path | None = None,
+    targets_file: Path | None = None,
 ) -> WrkResult:
     """Run wrk against `url` and return what it measured."""
     env = {
         **os.environ,
         "BENCH_METHOD": method,
         "BENCH_BODY_FILE": str(body_file) if body_file else "",
+        "BENCH_TARGETS_FILE": str(targets_file) if targets_file else "",
     }
     completed = subprocess.run(
         command(url, load, headers or {}),

@@ -234,18 +234,14 @@ def _response(
 # --- the three operations ---------------------------------------------------------
 
 
-async def find(*, context: RequestContext, owners: Sequence[str] | None) -> list[Configuration]:
+async def find(
+    *, context: RequestContext, owners: Sequence[str] | None
+) -> list[store.ConfigurationDocument]:
     """The space's configurations the caller may read, newest first (of `owners` if given)."""
     authorized = await context.ensure_any_owner(FIND)
     # Kibana drops requested owners the caller may not read, without a 403.
     wanted = [owner for owner in authorized if owners is None or owner in owners]
-    configurations = await store.find(context.db, space_id=context.space.id, owners=wanted)
-    mappings = await store.mappings_by_connector(
-        context.db,
-        space_id=context.space.id,
-        connector_ids=sorted({c.connector.id for c in configurations}),
-    )
-    return [_response(configuration, mappings) for configuration in configurations]
+    return await store.find_documents(context.db, space_id=context.space.id, owners=wanted)
 
 
 async def create(*, context: RequestContext, request: ConfigurationRequest) -> Configuration:

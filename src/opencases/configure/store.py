@@ -16,6 +16,7 @@ from opencases.configure.schemas import (
     UserRef,
 )
 from opencases.db import Executor, Row
+from opencases.kibana.versions import encode_version
 
 
 class StoredConfiguration(msgspec.Struct, kw_only=True):
@@ -81,6 +82,7 @@ def _params(configuration: StoredConfiguration) -> dict[str, Any]:
         "owner": configuration.owner,
         "closure_type": configuration.closure_type,
         "connector": to_json(configuration.connector),
+        "connector_id": configuration.connector.id,
         "custom_fields": to_json(configuration.customFields),
         "templates": to_json(configuration.templates),
         "observable_types": to_json(configuration.observableTypes),
@@ -94,18 +96,64 @@ def _params(configuration: StoredConfiguration) -> dict[str, Any]:
     }
 
 
-async def find(db: Executor, *, space_id: str, owners: Sequence[str]) -> list[StoredConfiguration]:
-    """The configurations of `owners` in a space, newest first."""
+class ConfigurationDocument(msgspec.Struct, kw_only=True):
+    """A configuration as GET answers it, its JSON columns passed through undecoded."""
+
+    id: str
+    version: str
+    owner: str
+    closure_type: str
+    connector: msgspec.Raw
+    customFields: msgspec.Raw
+    templates: msgspec.Raw
+    observableTypes: msgspec.Raw
+    mappings: msgspec.Raw
+    created_at: str
+    created_by: msgspec.Raw
+    updated_at: str | None
+    updated_by: msgspec.Raw | None
+    error: None = None
+
+
+_NO_MAPPINGS = msgspec.Raw(b"[]")
+
+
+async def find_documents(
+    db: Executor, *, space_id: str, owners: Sequence[str]
+) -> list[ConfigurationDocument]:
+    """The configurations of `owners` in a space with their mappings, newest first."""
     if not owners:
         return []
     placeholders = ", ".join(f":o{i}" for i in range(len(owners)))
     rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM case_configurations"
-        f" WHERE space_id = :space_id AND owner IN ({placeholders})"
-        " ORDER BY created_at DESC, id",
+        "SELECT c.id, c.owner, c.closure_type, c.connector, c.custom_fields, c.templates,"
+        " c.observable_types, c.revision, c.created_at, c.created_by, c.updated_at,"
+        " c.updated_by, m.mappings"
+        " FROM case_configurations c LEFT JOIN connector_mappings m"
+        " ON m.space_id = c.space_id AND m.connector_id = c.connector_id"
+        f" WHERE c.space_id = :space_id AND c.owner IN ({placeholders})"
+        " ORDER BY c.created_at DESC, c.id",
         {"space_id": space_id, **{f"o{i}": owner for i, owner in enumerate(owners)}},
     )
-    return [_configuration(row) for row in rows]
+    Raw = msgspec.Raw
+    return [
+        ConfigurationDocument(
+            id=row["id"],
+            version=encode_version(row["revision"]),
+            owner=row["owner"],
+            closure_type=row["closure_type"],
+            connector=Raw(row["connector"]),
+            customFields=Raw(row["custom_fields"]),
+            templates=Raw(row["templates"]),
+            observableTypes=Raw(row["observable_types"]),
+            mappings=Raw(row["mappings"]) if row["mappings"] is not None else _NO_MAPPINGS,
+            created_at=row["created_at"],
+            created_by=Raw(row["created_by"]),
+            updated_at=row["updated_at"],
+            updated_by=Raw(row["updated_by"]) if row["updated_by"] is not None else None,
+        )
+        for row in rows
+    ]
 
 
 async def get(db: Executor, *, space_id: str, configuration_id: str) -> StoredConfiguration | None:
@@ -121,14 +169,16 @@ async def replace(db: Executor, configuration: StoredConfiguration) -> None:
     """Store the owner's configuration in the space, replacing any it had (new id and all)."""
     await db.execute(
         "INSERT INTO case_configurations"
-        " (id, space_id, owner, closure_type, connector, custom_fields, templates,"
+        " (id, space_id, owner, closure_type, connector, connector_id, custom_fields, templates,"
         " observable_types, revision, created_at, created_by, updated_at, updated_by)"
-        " VALUES (:id, :space_id, :owner, :closure_type, :connector, :custom_fields,"
+        " VALUES (:id, :space_id, :owner, :closure_type, :connector, :connector_id,"
+        " :custom_fields,"
         " :templates, :observable_types, :revision, :created_at, :created_by, :updated_at,"
         " :updated_by)"
         " ON CONFLICT (space_id, owner) DO UPDATE SET id = excluded.id,"
         " closure_type = excluded.closure_type, connector = excluded.connector,"
-        " custom_fields = excluded.custom_fields, templates = excluded.templates,"
+        " connector_id = excluded.connector_id, custom_fields = excluded.custom_fields,"
+        " templates = excluded.templates,"
         " observable_types = excluded.observable_types,"
         " revision = excluded.revision, created_at = excluded.created_at,"
         " created_by = excluded.created_by, updated_at = excluded.updated_at,"
@@ -141,6 +191,7 @@ async def update(db: Executor, configuration: StoredConfiguration, *, expected: 
     """Write a configuration if it is still at revision `expected`; whether it was."""
     changed = await db.execute(
         "UPDATE case_configurations SET closure_type = :closure_type, connector = :connector,"
+        " connector_id = :connector_id,"
         " custom_fields = :custom_fields, templates = :templates,"
         " observable_types = :observable_types, revision = :revision,"
         " updated_at = :updated_at, updated_by = :updated_by"

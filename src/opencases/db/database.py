@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import re
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -71,6 +72,10 @@ def sqlite_path(url: str) -> str:
     return url.removeprefix("sqlite:///")
 
 
+# How long a write waits for another process's write transaction.
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
 def _sqlite_connect(path: str) -> sqlite3.Connection:
     connection = sqlite3.connect(
         path, isolation_level=None, check_same_thread=False, cached_statements=256
@@ -80,7 +85,7 @@ def _sqlite_connect(path: str) -> sqlite3.Connection:
     # A 200 means the write is on disk.
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA foreign_keys=ON")
-    connection.execute("PRAGMA busy_timeout=10000")
+    connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     return connection
 
 
@@ -91,30 +96,54 @@ def _sqlite_error(exc: sqlite3.Error) -> Exception:
 
 
 class _SQLiteWriter:
-    """Statements of one transaction, run on the writer thread."""
+    """Statements of one transaction.
 
-    def __init__(self, database: SQLiteDatabase) -> None:
-        self._database = database
+    They run on the event loop: inside a transaction SQLite only writes to memory and the
+    page cache. The fsync comes at COMMIT, which runs on the writer thread.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def _run(self, sql: str, params: Params | None) -> sqlite3.Cursor:
+        try:
+            return self._connection.execute(sql, params or {})
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc) from exc
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
-        row: Row | None = await self._database.on_writer(
-            lambda c: c.execute(sql, params or {}).fetchone()
-        )
+        row: Row | None = self._run(sql, params).fetchone()
         return row
 
     async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
-        rows: Sequence[Row] = await self._database.on_writer(
-            lambda c: c.execute(sql, params or {}).fetchall()
-        )
+        rows: Sequence[Row] = self._run(sql, params).fetchall()
         return rows
 
     async def execute(self, sql: str, params: Params | None = None) -> int:
-        count: int = await self._database.on_writer(lambda c: c.execute(sql, params or {}).rowcount)
-        return count
+        return self._run(sql, params).rowcount
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _begin_waiting(connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write transaction to end."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    delay = 0.0005
+    while True:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.02)
 
 
 class SQLiteDatabase:
-    """SQLite in WAL mode: reads on the event loop, writes on one writer thread."""
+    """SQLite in WAL mode: reads on the event loop, commits on one writer thread."""
 
     dialect = "sqlite"
 
@@ -123,9 +152,12 @@ class SQLiteDatabase:
         self._path = path
         # Short reads run on the event loop: a WAL reader never waits for the writer.
         self._reader = _sqlite_connect(path)
-        # Writes fsync, so they run on their own thread and never block the loop.
+        # Commits fsync, so they run on their own thread and never block the loop.
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
         self._writer = self._executor.submit(_sqlite_connect, path).result()
+        # The writer never waits inside SQLite: waiting for the lock is _begin_waiting's
+        # job, on the writer thread, so the loop cannot stall behind another process.
+        self._writer.execute("PRAGMA busy_timeout=0")
         self._write_lock = asyncio.Lock()
 
     async def on_writer(self, work: Any) -> Any:
@@ -151,13 +183,19 @@ class SQLiteDatabase:
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
         async with self._write_lock:
-            # IMMEDIATE takes the write lock now, so other processes wait (busy_timeout)
-            # instead of failing at commit.
-            await self.on_writer(lambda c: c.execute("BEGIN IMMEDIATE"))
+            # IMMEDIATE takes the write lock now, so a conflict shows here, not at commit.
+            # It is usually free: try on the loop; if another process holds it, wait for
+            # it on the writer thread.
             try:
-                yield _SQLiteWriter(self)
+                self._writer.execute("BEGIN IMMEDIATE")
+            except sqlite3.OperationalError as exc:
+                if not _is_busy(exc):
+                    raise
+                await self.on_writer(_begin_waiting)
+            try:
+                yield _SQLiteWriter(self._writer)
             except BaseException:
-                await self.on_writer(lambda c: c.execute("ROLLBACK"))
+                self._writer.execute("ROLLBACK")
                 raise
             else:
                 await self.on_writer(lambda c: c.execute("COMMIT"))

@@ -107,6 +107,8 @@ case_configurations = Table(
     Column("owner", Text, nullable=False),
     Column("closure_type", Text, nullable=False),
     Column("connector", Json, nullable=False),
+    # The connector's id again, to join its mappings without reading JSON in SQL.
+    Column("connector_id", Text, nullable=False),
     Column("custom_fields", Json, nullable=False),
     Column("templates", Json, nullable=False),
     Column("observable_types", Json, nullable=False),

@@ -62,6 +62,12 @@ async def decode_body(request: Request, tp: type[T], *, limit: int, style: Style
 
 def decode_query(request: Request, tp: type[T], *, style: Style = "io-ts") -> T:
     """The query string decoded as `tp` (a repeated key is an array)."""
+    if not request.scope["query_string"]:
+        # Most requests carry no query; a type whose keys are all optional takes that as is.
+        try:
+            return msgspec.convert({}, tp)
+        except msgspec.ValidationError:
+            pass
     values = query_values(request.query_params.multi_items())
     return validate(tp, values, style=style, where="request query")
 

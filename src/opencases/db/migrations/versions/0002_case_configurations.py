@@ -26,6 +26,7 @@ def upgrade() -> None:
         sa.Column("owner", sa.Text(), nullable=False),
         sa.Column("closure_type", sa.Text(), nullable=False),
         sa.Column("connector", JSON, nullable=False),
+        sa.Column("connector_id", sa.Text(), nullable=False),
         sa.Column("custom_fields", JSON, nullable=False),
         sa.Column("templates", JSON, nullable=False),
         sa.Column("observable_types", JSON, nullable=False),

@@ -15,7 +15,7 @@ from opencases.configure.schemas import (
     Template,
     UserRef,
 )
-from opencases.db import Executor, Row
+from opencases.db import Executor, Row, in_list
 from opencases.kibana.versions import encode_version
 
 
@@ -124,7 +124,7 @@ async def find_documents(
     """The configurations of `owners` in a space with their mappings, newest first."""
     if not owners:
         return []
-    placeholders = ", ".join(f":o{i}" for i in range(len(owners)))
+    placeholders, owner_params = in_list("owner", owners)
     rows = await db.fetch_all(
         "SELECT c.id, c.owner, c.closure_type, c.connector, c.custom_fields, c.templates,"
         " c.observable_types, c.revision, c.created_at, c.created_by, c.updated_at,"
@@ -133,7 +133,7 @@ async def find_documents(
         " ON m.space_id = c.space_id AND m.connector_id = c.connector_id"
         f" WHERE c.space_id = :space_id AND c.owner IN ({placeholders})"
         " ORDER BY c.created_at DESC, c.id",
-        {"space_id": space_id, **{f"o{i}": owner for i, owner in enumerate(owners)}},
+        {"space_id": space_id, **owner_params},
     )
     Raw = msgspec.Raw
     return [
@@ -207,11 +207,11 @@ async def mappings_by_connector(
     """The stored mappings of each connector (by id) in a space."""
     if not connector_ids:
         return {}
-    placeholders = ", ".join(f":c{i}" for i in range(len(connector_ids)))
+    placeholders, connector_params = in_list("connector", connector_ids)
     rows = await db.fetch_all(
         "SELECT connector_id, mappings FROM connector_mappings"
         f" WHERE space_id = :space_id AND connector_id IN ({placeholders})",
-        {"space_id": space_id, **{f"c{i}": c for i, c in enumerate(connector_ids)}},
+        {"space_id": space_id, **connector_params},
     )
     return {row["connector_id"]: _decode_mappings(row["mappings"]) for row in rows}
 

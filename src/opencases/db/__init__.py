@@ -7,6 +7,7 @@ from opencases.db.database import (
     Row,
     UniqueViolation,
     connect,
+    in_list,
 )
 
-__all__ = ["Database", "DatabaseError", "Executor", "Row", "UniqueViolation", "connect"]
+__all__ = ["Database", "DatabaseError", "Executor", "Row", "UniqueViolation", "connect", "in_list"]

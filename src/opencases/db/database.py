@@ -18,6 +18,12 @@ import asyncpg
 Params = Mapping[str, Any]
 
 
+def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    """Placeholders and parameters for `IN (...)` over `values` (`:name0, :name1, ...`)."""
+    params = {f"{name}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{key}" for key in params), params
+
+
 class Row(Protocol):
     """A result row: sqlite3.Row or asyncpg.Record, both read by column name."""
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from opencases.db import Executor, Row
+from opencases.db import Executor, Row, in_list
 from opencases.security.authorization import KibanaPrivilege
 from opencases.security.schemas import ElasticsearchPrivileges
 
@@ -151,10 +151,10 @@ async def get_roles(db: Executor, names: Sequence[str]) -> list[RoleRecord]:
     """The stored roles among `names`."""
     if not names:
         return []
-    placeholders = ", ".join(f":n{i}" for i in range(len(names)))
+    placeholders, params = in_list("name", names)
     rows = await db.fetch_all(
         f"SELECT {_ROLE_COLUMNS} FROM roles WHERE name IN ({placeholders})",
-        {f"n{i}": name for i, name in enumerate(names)},
+        params,
     )
     return [_role(row) for row in rows]
 

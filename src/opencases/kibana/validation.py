@@ -14,6 +14,7 @@ The wire types are msgspec Structs; Kibana's limits ride on them as `Annotated` 
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import math
 import re
@@ -112,6 +113,8 @@ def js_trim(value: str) -> str:
 
 def js_length(value: str) -> int:
     """`value.length` in JavaScript: UTF-16 code units, so an emoji counts 2."""
+    if value.isascii():
+        return len(value)
     return len(value.encode("utf-16-le", "surrogatepass")) // 2
 
 
@@ -237,265 +240,524 @@ def _js_type(value: Any) -> str:
 
 
 # --- the walker -------------------------------------------------------------
+# Each type is compiled once into a node: a closure that holds what the type asks (rules,
+# fields, tags), checks a value, records its Issues and returns the value pruned to the
+# keys the type knows. Introspecting the type once, not for every value, is the point.
 
-
-@dataclass(slots=True)
-class _Walk:
-    style: Style
-    issues: list[Issue]
-    where: str = "request body"
-
-    def fail(self, issue: Issue) -> None:
-        self.issues.append(issue)
-        if self.style == "config-schema":
-            raise _Stop
-
-    def value(self, value: Any, tp: Any, path: tuple[str | int, ...]) -> Any:
-        """Check `value` against `tp`; return it pruned to the keys `tp` knows."""
-        rules: tuple[Any, ...] = ()
-        if get_origin(tp) is typing.Annotated:
-            tp, *extras = get_args(tp)
-            rules = tuple(extras)
-        origin = get_origin(tp)
-
-        if tp is Any or tp is object:
-            return value
-        if origin in (Union, types.UnionType):
-            return self.union(value, get_args(tp), path, rules)
-        if origin is Literal:
-            allowed = get_args(tp)
-            if not any(value == a and type(value) is type(a) for a in allowed):
-                if self.style == "config-schema" and len(allowed) > 1:
-                    return self.union(value, tuple(Literal[a] for a in allowed), path, ())
-                message = None
-                if self.style == "config-schema":
-                    expected, got = js_string(allowed[0]), js_string(value)
-                    message = f"expected value to equal [{expected}] but got [{got}]"
-                self.fail(Issue(path, value, message))
-            return value
-        if tp is type(None):
-            if value is not None:
-                self.fail(Issue(path, value, expected="null"))
-            return value
-        if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
-            before = len(self.issues)
-            pruned = self.struct(value, tp, path)
-            if len(self.issues) == before:
-                for rule in rules:
-                    if isinstance(rule, Check):
-                        self.custom(value, path, rule)
-            return pruned
-        if origin is list:
-            return self.array(value, get_args(tp)[0], path, rules)
-        if origin is dict:
-            return self.mapping(value, get_args(tp)[1], path)
-        if tp is str:
-            return self.string(value, path, rules)
-        if tp is bool:
-            # config-schema reads "true" and "false" in a query string as booleans.
-            if self.where == "request query" and value in ("true", "false"):
-                return value
-            if not isinstance(value, bool):
-                self.fail(Issue(path, value, expected="boolean"))
-            return value
-        if tp is int:
-            return self.integer(self.query_number(value), path, rules)
-        if tp is float:
-            value = self.query_number(value)
-            if not isinstance(value, int | float) or isinstance(value, bool):
-                self.fail(Issue(path, value, expected="number"))
-            return value
-        raise TypeError(f"validation does not know the type {tp!r}")
-
-    def union(
-        self, value: Any, members: tuple[Any, ...], path: tuple[str | int, ...], rules: Any
-    ) -> Any:
-        members = tuple(m for m in members if m is not msgspec.UnsetType)
-        if self.style == "io-ts":
-            return self.io_ts_union(value, members, path, rules)
-        if value is None and type(None) in members:
-            return None
-        candidates = [m for m in members if m is not type(None)] or list(members)
-        if len(candidates) == 1:
-            return self.value(value, _annotate(candidates[0], rules), path)
-        collected: list[Issue] = []
-        for index, member in enumerate(candidates):
-            attempt = _Walk(self.style, [], self.where)
-            member_path = (*path, index) if self.style == "config-schema" else path
-            with contextlib.suppress(_Stop):
-                pruned = attempt.value(value, _annotate(member, rules), member_path)
-            if not attempt.issues:
-                return pruned
-            collected.extend(attempt.issues)
-        if self.style == "config-schema":
-            lines = "".join(f"\n- {_config_schema_message(i, self.where)}" for i in collected)
-            self.fail(Issue(path, value, f"types that failed validation:{lines}"))
-        self.issues.extend(collected)
-        return value
-
-    def io_ts_union(
-        self, value: Any, members: tuple[Any, ...], path: tuple[str | int, ...], rules: Any
-    ) -> Any:
-        """io-ts `union`: the first member that decodes wins, else every member's errors.
-
-        Members are tried in declaration order and a `None` member fails like `rt.null`
-        (`Invalid value "<v>" supplied to "<path>"`), so `X | None` reports X's message
-        and then that one, as Kibana does. A union of tagged Structs is io-ts's tagged
-        union: only the member named by the tag decodes, and an unknown tag (or a value
-        that is not an object) is one error about the whole value.
-        """
-        tagged = _tagged_members(members)
-        if tagged is not None:
-            tag_field, by_tag = tagged
-            tag = value.get(tag_field) if isinstance(value, dict) else None
-            member = by_tag.get(tag) if isinstance(tag, str) else None
-            if member is None:
-                self.fail(Issue(path, value))
-                return value
-            return self.value(value, _annotate(member, rules), path)
-        collected: list[Issue] = []
-        for member in members:
-            if member is type(None):
-                if value is None:
-                    return None
-                collected.append(Issue(path, value, expected="null"))
-                continue
-            attempt = _Walk(self.style, [], self.where)
-            pruned = attempt.value(value, _annotate(member, rules), path)
-            if not attempt.issues:
-                return pruned
-            collected.extend(attempt.issues)
-        self.issues.extend(collected)
-        return value
-
-    def struct(self, value: Any, tp: type[msgspec.Struct], path: tuple[str | int, ...]) -> Any:
-        if not isinstance(value, dict):
-            self.fail(Issue(path, value, expected="object"))
-            return value
-        pruned: dict[str, Any] = {}
-        known = set()
-        config = tp.__struct_config__
-        if isinstance(config.tag_field, str):
-            # A tagged Struct is one member of a union told apart by a literal field.
-            key = config.tag_field
-            known.add(key)
-            tag = value.get(key, UNDEFINED)
-            if tag != config.tag or not isinstance(tag, str):
-                self.fail(Issue((*path, key), tag, expected=f"'{config.tag}'"))
-            pruned[key] = tag
-        for field in msgspec.structs.fields(tp):
-            key = field.encode_name
-            known.add(key)
-            if key not in value:
-                if field.required:
-                    self.fail(Issue((*path, key), UNDEFINED, expected=_expected(field.type)))
-                continue
-            pruned[key] = self.value(value[key], field.type, (*path, key))
-        if self.style == "config-schema":
-            for key in value:
-                if key not in known:
-                    self.fail(Issue((*path, key), value[key], "definition for this key is missing"))
-        return pruned
-
-    def array(
-        self, value: Any, item: Any, path: tuple[str | int, ...], rules: tuple[Any, ...]
-    ) -> Any:
-        if not isinstance(value, list):
-            self.fail(Issue(path, value, expected="array"))
-            return value
-        before = len(self.issues)
-        pruned = [self.value(element, item, (*path, i)) for i, element in enumerate(value)]
-        if len(self.issues) > before:
-            return pruned
-        for rule in rules:
-            if isinstance(rule, Items) and self.style == "config-schema":
-                if len(value) < rule.min:
-                    message = (
-                        f"array size is [{len(value)}], but cannot be smaller than [{rule.min}]"
-                    )
-                    self.fail(Issue(path, value, message))
-                elif rule.max is not None and len(value) > rule.max:
-                    message = (
-                        f"array size is [{len(value)}], but cannot be greater than [{rule.max}]"
-                    )
-                    self.fail(Issue(path, value, message))
-            elif isinstance(rule, Items):
-                if len(value) < rule.min:
-                    self.fail(
-                        Issue(
-                            path,
-                            value,
-                            f"The length of the field {rule.field} is too short. "
-                            f"Array must be of length >= {rule.min}.",
-                        )
-                    )
-                elif rule.max is not None and len(value) > rule.max:
-                    self.fail(
-                        Issue(
-                            path,
-                            value,
-                            f"The length of the field {rule.field} is too long. "
-                            f"Array must be of length <= {rule.max}.",
-                        )
-                    )
-            elif isinstance(rule, Check):
-                self.custom(value, path, rule)
-        return pruned
-
-    def mapping(self, value: Any, item: Any, path: tuple[str | int, ...]) -> Any:
-        if not isinstance(value, dict):
-            self.fail(Issue(path, value, expected="object"))
-            return value
-        return {key: self.value(v, item, (*path, key)) for key, v in value.items()}
-
-    def string(self, value: Any, path: tuple[str | int, ...], rules: tuple[Any, ...]) -> Any:
-        if not isinstance(value, str):
-            self.fail(Issue(path, value, expected="string"))
-            return value
-        for rule in rules:
-            if isinstance(rule, Text):
-                message = _text_message(value, rule, self.style)
-                if message:
-                    self.fail(Issue(path, value, message))
-                    return value
-            elif isinstance(rule, Check):
-                self.custom(value, path, rule)
-        return value
-
-    def query_number(self, value: Any) -> Any:
-        """A query string's numeric text as the number it names (config-schema coerces it)."""
-        if self.where == "request query" and isinstance(value, str):
-            number = js_number(value)
-            return value if number is None else number
-        return value
-
-    def integer(self, value: Any, path: tuple[str | int, ...], rules: tuple[Any, ...]) -> Any:
-        safe = next((r for r in rules if isinstance(r, SafeInteger)), None)
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-        if safe is not None:
-            if not is_number or not _is_safe_integer(value):
-                message = (
-                    f"The {safe.field} field should be an integer between -(2^53 - 1) "
-                    "and 2^53 - 1, inclusive."
-                )
-                self.fail(Issue(path, value, message if is_number else None, "number"))
-                return value
-        elif not is_number or not math.isfinite(value) or not float(value).is_integer():
-            self.fail(Issue(path, value, expected="number"))
-            return value
-        # JSON `1.0` is the number 1 to JavaScript.
-        return int(value)
-
-    def custom(self, value: Any, path: tuple[str | int, ...], rule: Check) -> None:
-        result = rule.check(value)
-        if isinstance(result, tuple):
-            self.fail(Issue((*path, *result[0]), value, result[1]))
-        elif result:
-            self.fail(Issue(path, value, result))
+_Path = tuple[str | int, ...]
+_Node = typing.Callable[[Any, _Path, list[Issue]], Any]
+_Fail = typing.Callable[[list[Issue], Issue], None]
 
 
 class _Stop(Exception):
     """config-schema stops at the first error."""
+
+
+def _collect(issues: list[Issue], issue: Issue) -> None:
+    issues.append(issue)
+
+
+def _stop(issues: list[Issue], issue: Issue) -> None:
+    issues.append(issue)
+    raise _Stop
+
+
+_FAIL: dict[str, _Fail] = {"io-ts": _collect, "config-schema": _stop}
+
+
+def _accept(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    return value
+
+
+def _compile(tp: Any, style: Style, where: str, rules: tuple[Any, ...] = ()) -> _Node:
+    """The node checking values against `tp` (with `rules` added to its own)."""
+    if get_origin(tp) is typing.Annotated:
+        tp, *extras = get_args(tp)
+        rules = (*extras, *rules)
+    origin = get_origin(tp)
+    fail = _FAIL[style]
+
+    if tp is Any or tp is object:
+        return _accept
+    if origin in (Union, types.UnionType):
+        return _union_node(get_args(tp), rules, style, where)
+    if origin is Literal:
+        return _literal_node(get_args(tp), style, where)
+    if tp is type(None):
+
+        def null(value: Any, path: _Path, issues: list[Issue]) -> Any:
+            if value is not None:
+                fail(issues, Issue(path, value, expected="null"))
+            return value
+
+        return null
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        return _checked_struct_node(tp, rules, style, where)
+    if origin is list:
+        return _array_node(get_args(tp)[0], rules, style, where)
+    if origin is dict:
+        return _mapping_node(get_args(tp)[1], style, where)
+    if tp is str:
+        return _string_node(rules, style)
+    if tp is bool:
+        return _boolean_node(style, where)
+    if tp is int:
+        return _integer_node(rules, style, where)
+    if tp is float:
+        return _float_node(style, where)
+
+    def unknown(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        # Raised when a value reaches the type, as a walk without compiling would.
+        raise TypeError(f"validation does not know the type {tp!r}")
+
+    return unknown
+
+
+def _union_node(
+    members: tuple[Any, ...], rules: tuple[Any, ...], style: Style, where: str
+) -> _Node:
+    members = tuple(m for m in members if m is not msgspec.UnsetType)
+    if style == "io-ts":
+        return _io_ts_union_node(members, rules, style, where)
+    fail = _FAIL[style]
+    has_null = type(None) in members
+    candidates = [m for m in members if m is not type(None)] or list(members)
+    if len(candidates) == 1:
+        only = _compile(candidates[0], style, where, rules)
+        if not has_null:
+            return only
+
+        def nullable(value: Any, path: _Path, issues: list[Issue]) -> Any:
+            return None if value is None else only(value, path, issues)
+
+        return nullable
+    nodes = [_compile(m, style, where, rules) for m in candidates]
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if value is None and has_null:
+            return None
+        collected: list[Issue] = []
+        for index, node in enumerate(nodes):
+            attempt: list[Issue] = []
+            with contextlib.suppress(_Stop):
+                pruned = node(value, (*path, index), attempt)
+            if not attempt:
+                return pruned
+            collected.extend(attempt)
+        lines = "".join(f"\n- {_config_schema_message(i, where)}" for i in collected)
+        fail(issues, Issue(path, value, f"types that failed validation:{lines}"))
+        return value
+
+    return walk
+
+
+def _io_ts_union_node(
+    members: tuple[Any, ...], rules: tuple[Any, ...], style: Style, where: str
+) -> _Node:
+    """io-ts `union`: the first member that decodes wins, else every member's errors.
+
+    Members are tried in declaration order and a `None` member fails like `rt.null`
+    (`Invalid value "<v>" supplied to "<path>"`), so `X | None` reports X's message
+    and then that one, as Kibana does. A union of tagged Structs is io-ts's tagged
+    union: only the member named by the tag decodes, and an unknown tag (or a value
+    that is not an object) is one error about the whole value.
+    """
+    tagged = _tagged_members(members)
+    if tagged is not None:
+        tag_field, members_by_tag = tagged
+        by_tag = {tag: _compile(m, style, where, rules) for tag, m in members_by_tag.items()}
+
+        def tagged_union(value: Any, path: _Path, issues: list[Issue]) -> Any:
+            tag = value.get(tag_field) if isinstance(value, dict) else None
+            member = by_tag.get(tag) if isinstance(tag, str) else None
+            if member is None:
+                issues.append(Issue(path, value))
+                return value
+            return member(value, path, issues)
+
+        return tagged_union
+    # None stands for the null member.
+    nodes = [None if m is type(None) else _compile(m, style, where, rules) for m in members]
+    if len(nodes) == 1 and nodes[0] is not None:
+        # A failed value's pruned form is never read, so one member is the union.
+        return nodes[0]
+    # null decodes as null when no member before `rt.null` can raise on it: a member
+    # that takes null returns it, and the others' issues are dropped.
+    null_first = None in nodes and all(
+        n is not None and _walks_null(n) for n in nodes[: nodes.index(None)]
+    )
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if value is None and null_first:
+            return None
+        # Every member's issues go to the list in order; a member that decodes drops them.
+        before = len(issues)
+        for node in nodes:
+            if node is None:
+                if value is None:
+                    del issues[before:]
+                    return None
+                issues.append(Issue(path, value, expected="null"))
+                continue
+            tried = len(issues)
+            pruned = node(value, path, issues)
+            if len(issues) == tried:
+                del issues[before:]
+                return pruned
+        return value
+
+    return walk
+
+
+def _walks_null(node: _Node) -> bool:
+    """Whether `node` returns on null: only a type validation does not know raises."""
+    # Only Struct, array and string nodes run a Check, and they refuse null first.
+    try:
+        node(None, (), [])
+    except Exception:
+        return False
+    return True
+
+
+def _literal_node(allowed: tuple[Any, ...], style: Style, where: str) -> _Node:
+    fail = _FAIL[style]
+    choices = tuple((type(a), a) for a in allowed)
+    if style == "config-schema" and len(allowed) > 1:
+        one_of = _union_node(tuple(Literal[a] for a in allowed), (), style, where)
+
+        def any_of(value: Any, path: _Path, issues: list[Issue]) -> Any:
+            kind = type(value)
+            if any(kind is t and value == a for t, a in choices):
+                return value
+            return one_of(value, path, issues)
+
+        return any_of
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        kind = type(value)
+        if not any(kind is t and value == a for t, a in choices):
+            message = None
+            if style == "config-schema":
+                expected, got = js_string(allowed[0]), js_string(value)
+                message = f"expected value to equal [{expected}] but got [{got}]"
+            fail(issues, Issue(path, value, message))
+        return value
+
+    return walk
+
+
+@functools.cache
+def _struct_node(tp: type[msgspec.Struct], style: Style, where: str) -> _Node:
+    """A Struct's node; its fields are compiled on first use (a Struct may hold itself)."""
+    fail = _FAIL[style]
+    config = tp.__struct_config__
+    tag_field = config.tag_field if isinstance(config.tag_field, str) else None
+    tag = config.tag
+    # (encode name, node, required, expected) per field, then every key the Struct knows.
+    fields: list[tuple[str, _Node, bool, str]] | None = None
+    known: set[str] = set()
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        nonlocal fields
+        if not isinstance(value, dict):
+            fail(issues, Issue(path, value, expected="object"))
+            return value
+        pruned: dict[str, Any] = {}
+        if tag_field is not None:
+            found = value.get(tag_field, UNDEFINED)
+            if found != tag or not isinstance(found, str):
+                fail(issues, Issue((*path, tag_field), found, expected=f"'{tag}'"))
+            pruned[tag_field] = found
+        if fields is None:
+            table = [
+                (f.encode_name, _compile(f.type, style, where), f.required, _expected(f.type))
+                for f in _fields(tp)
+            ]
+            known.update(key for key, *_ in table)
+            if tag_field is not None:
+                known.add(tag_field)
+            fields = table
+        for key, node, required, expected in fields:
+            if key in value:
+                pruned[key] = node(value[key], (*path, key), issues)
+            elif required:
+                fail(issues, Issue((*path, key), UNDEFINED, expected=expected))
+        if style == "config-schema" and not known.issuperset(value):
+            for key in value:
+                if key not in known:
+                    fail(
+                        issues,
+                        Issue((*path, key), value[key], "definition for this key is missing"),
+                    )
+        return pruned
+
+    return walk
+
+
+def _checked_struct_node(
+    tp: type[msgspec.Struct], rules: tuple[Any, ...], style: Style, where: str
+) -> _Node:
+    struct = _struct_node(tp, style, where)
+    checks = [rule for rule in rules if isinstance(rule, Check)]
+    if not checks:
+        return struct
+    fail = _FAIL[style]
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        before = len(issues)
+        pruned = struct(value, path, issues)
+        if len(issues) == before:
+            for check in checks:
+                _custom(value, path, issues, check, fail)
+        return pruned
+
+    return walk
+
+
+def _array_node(item: Any, rules: tuple[Any, ...], style: Style, where: str) -> _Node:
+    fail = _FAIL[style]
+    node = _compile(item, style, where)
+    # (size message, None) or (None, Check) per rule, in order.
+    steps = [
+        (_size_message(rule, style), None) if isinstance(rule, Items) else (None, rule)
+        for rule in rules
+        if isinstance(rule, Items | Check)
+    ]
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if not isinstance(value, list):
+            fail(issues, Issue(path, value, expected="array"))
+            return value
+        before = len(issues)
+        pruned = [node(element, (*path, i), issues) for i, element in enumerate(value)]
+        if len(issues) > before:
+            return pruned
+        for size, check in steps:
+            if size is not None:
+                message = size(len(value))
+                if message:
+                    fail(issues, Issue(path, value, message))
+            elif check is not None:
+                _custom(value, path, issues, check, fail)
+        return pruned
+
+    return walk
+
+
+def _size_message(rule: Items, style: Style) -> typing.Callable[[int], str | None]:
+    """Kibana's limitedArraySchema: the message of an array size out of bounds."""
+    minimum, maximum, field = rule.min, rule.max, rule.field
+
+    def message(size: int) -> str | None:
+        if size < minimum:
+            if style == "config-schema":
+                return f"array size is [{size}], but cannot be smaller than [{minimum}]"
+            return (
+                f"The length of the field {field} is too short. "
+                f"Array must be of length >= {minimum}."
+            )
+        if maximum is not None and size > maximum:
+            if style == "config-schema":
+                return f"array size is [{size}], but cannot be greater than [{maximum}]"
+            return (
+                f"The length of the field {field} is too long. "
+                f"Array must be of length <= {maximum}."
+            )
+        return None
+
+    return message
+
+
+def _mapping_node(item: Any, style: Style, where: str) -> _Node:
+    fail = _FAIL[style]
+    node = _compile(item, style, where)
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if not isinstance(value, dict):
+            fail(issues, Issue(path, value, expected="object"))
+            return value
+        if node is _accept:
+            return dict(value)
+        return {key: node(v, (*path, key), issues) for key, v in value.items()}
+
+    return walk
+
+
+def _string_node(rules: tuple[Any, ...], style: Style) -> _Node:
+    fail = _FAIL[style]
+    # (Text message, None) or (None, Check) per rule, in order; a Text failure ends the walk.
+    steps = [
+        (_text_message(rule, style), None) if isinstance(rule, Text) else (None, rule)
+        for rule in rules
+        if isinstance(rule, Text | Check)
+    ]
+    if not steps:
+
+        def plain(value: Any, path: _Path, issues: list[Issue]) -> Any:
+            if not isinstance(value, str):
+                fail(issues, Issue(path, value, expected="string"))
+            return value
+
+        return plain
+    if len(steps) == 1 and steps[0][0] is not None:
+        text = steps[0][0]
+
+        def limited(value: Any, path: _Path, issues: list[Issue]) -> Any:
+            if not isinstance(value, str):
+                fail(issues, Issue(path, value, expected="string"))
+                return value
+            message = text(value)
+            if message:
+                fail(issues, Issue(path, value, message))
+            return value
+
+        return limited
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if not isinstance(value, str):
+            fail(issues, Issue(path, value, expected="string"))
+            return value
+        for text, check in steps:
+            if text is not None:
+                message = text(value)
+                if message:
+                    fail(issues, Issue(path, value, message))
+                    return value
+            elif check is not None:
+                _custom(value, path, issues, check, fail)
+        return value
+
+    return walk
+
+
+def _text_message(rule: Text, style: Style) -> typing.Callable[[str], str | None]:
+    """Kibana's limitedString / regexString: the message of the first limit a string fails."""
+    minimum, maximum, trim = rule.min, rule.max, rule.trim
+    pattern = None if rule.pattern is None else re.compile(rule.pattern)
+
+    def mismatch(value: str) -> str:
+        return rule.pattern_message or f"value [{value}] does not match pattern {rule.pattern}"
+
+    if style == "config-schema":
+
+        def sized(value: str) -> str | None:
+            length = js_length(value)
+            if length < minimum:
+                return (
+                    f"value has length [{length}] but it must have a minimum length of [{minimum}]."
+                )
+            if maximum is not None and length > maximum:
+                return (
+                    f"value has length [{length}] but it must have a maximum length of [{maximum}]."
+                )
+            if pattern is not None and not pattern.fullmatch(value):
+                return mismatch(value)
+            return None
+
+        return sized
+    empty = f"The {rule.field} field cannot be an empty string."
+    too_short = f"The length of the {rule.field} is too short. The minimum length is {minimum}."
+    too_long = f"The length of the {rule.field} is too long. The maximum length is {maximum}."
+
+    def limited(value: str) -> str | None:
+        measured = value.strip(JS_WHITESPACE) if trim else value
+        length = len(measured) if measured.isascii() else js_length(measured)
+        if length == 0 and minimum > 0:
+            return empty
+        if length < minimum:
+            return too_short
+        if maximum is not None and length > maximum:
+            return too_long
+        if pattern is not None and not pattern.fullmatch(value):
+            return mismatch(value)
+        return None
+
+    return limited
+
+
+def _custom(
+    value: Any,
+    path: _Path,
+    issues: list[Issue],
+    rule: Check,
+    fail: _Fail,
+) -> None:
+    result = rule.check(value)
+    if isinstance(result, tuple):
+        fail(issues, Issue((*path, *result[0]), value, result[1]))
+    elif result:
+        fail(issues, Issue(path, value, result))
+
+
+def _boolean_node(style: Style, where: str) -> _Node:
+    fail = _FAIL[style]
+    # config-schema reads "true" and "false" in a query string as booleans.
+    query = where == "request query"
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if query and value in ("true", "false"):
+            return value
+        if not isinstance(value, bool):
+            fail(issues, Issue(path, value, expected="boolean"))
+        return value
+
+    return walk
+
+
+def _query_number(value: Any) -> Any:
+    """A query string's numeric text as the number it names (config-schema coerces it)."""
+    if isinstance(value, str):
+        number = js_number(value)
+        return value if number is None else number
+    return value
+
+
+def _integer_node(rules: tuple[Any, ...], style: Style, where: str) -> _Node:
+    fail = _FAIL[style]
+    query = where == "request query"
+    safe = next((r for r in rules if isinstance(r, SafeInteger)), None)
+    unsafe = (
+        None
+        if safe is None
+        else f"The {safe.field} field should be an integer between -(2^53 - 1) "
+        "and 2^53 - 1, inclusive."
+    )
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if query:
+            value = _query_number(value)
+        is_number = isinstance(value, int | float) and not isinstance(value, bool)
+        if unsafe is not None:
+            if not is_number or not _is_safe_integer(value):
+                fail(issues, Issue(path, value, unsafe if is_number else None, "number"))
+                return value
+        elif not is_number or not math.isfinite(value) or not float(value).is_integer():
+            fail(issues, Issue(path, value, expected="number"))
+            return value
+        # JSON `1.0` is the number 1 to JavaScript.
+        return int(value)
+
+    return walk
+
+
+def _float_node(style: Style, where: str) -> _Node:
+    fail = _FAIL[style]
+    query = where == "request query"
+
+    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        if query:
+            value = _query_number(value)
+        if not isinstance(value, int | float) or isinstance(value, bool):
+            fail(issues, Issue(path, value, expected="number"))
+        return value
+
+    return walk
+
+
+@functools.cache
+def _fields(tp: type[msgspec.Struct]) -> tuple[msgspec.structs.FieldInfo, ...]:
+    # msgspec resolves the (string) annotations again on every call.
+    return msgspec.structs.fields(tp)
 
 
 def _tagged_members(members: tuple[Any, ...]) -> tuple[str, dict[str, Any]] | None:
@@ -513,10 +775,6 @@ def _tagged_members(members: tuple[Any, ...]) -> tuple[str, dict[str, Any]] | No
     if len(fields) != 1 or len(by_tag) != len(members):
         return None
     return fields.pop(), by_tag
-
-
-def _annotate(tp: Any, rules: tuple[Any, ...]) -> Any:
-    return typing.Annotated[(tp, *rules)] if rules else tp
 
 
 def _expected(tp: Any) -> str:
@@ -539,26 +797,6 @@ def _is_safe_integer(value: int | float) -> bool:
     if isinstance(value, float) and not (math.isfinite(value) and value.is_integer()):
         return False
     return abs(value) <= MAX_SAFE_INTEGER
-
-
-def _text_message(value: str, rule: Text, style: Style) -> str | None:
-    if style == "config-schema":
-        length = js_length(value)
-        if length < rule.min:
-            return f"value has length [{length}] but it must have a minimum length of [{rule.min}]."
-        if rule.max is not None and length > rule.max:
-            return f"value has length [{length}] but it must have a maximum length of [{rule.max}]."
-    else:
-        length = js_length(js_trim(value) if rule.trim else value)
-        if length == 0 and rule.min > 0:
-            return f"The {rule.field} field cannot be an empty string."
-        if length < rule.min:
-            return f"The length of the {rule.field} is too short. The minimum length is {rule.min}."
-        if rule.max is not None and length > rule.max:
-            return f"The length of the {rule.field} is too long. The maximum length is {rule.max}."
-    if rule.pattern is not None and not re.fullmatch(rule.pattern, value):
-        return rule.pattern_message or f"value [{value}] does not match pattern {rule.pattern}"
-    return None
 
 
 # --- io-ts exactCheck -------------------------------------------------------
@@ -628,16 +866,23 @@ def _config_schema_message(issue: Issue, where: str) -> str:
 
 def validate(tp: type[T], value: Any, *, style: Style = "io-ts", where: str = "request body") -> T:
     """`value` (decoded JSON) as `tp`, or BadRequest with Kibana's message."""
-    walk = _Walk(style, [], where)
-    pruned = None
-    with contextlib.suppress(_Stop):
-        pruned = walk.value(value, tp, ())
-    if walk.issues:
+    if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
+        # The usual case: a Struct's node is cached, so `_compile` has nothing to do.
+        node = _struct_node(tp, style, where)
+    else:
+        node = _compile(tp, style, where)
+    issues: list[Issue] = []
+    try:
+        pruned = node(value, (), issues)
+    except _Stop:
+        pruned = None
+    if issues:
         if style == "config-schema":
-            raise BadRequest(_config_schema_message(walk.issues[0], where))
-        messages = dict.fromkeys(_io_ts_message(issue) for issue in walk.issues)
+            raise BadRequest(_config_schema_message(issues[0], where))
+        messages = dict.fromkeys(_io_ts_message(issue) for issue in issues)
         raise BadRequest(",".join(messages))
-    if style == "io-ts":
+    # Nothing was dropped when the walked value equals the original (the common case).
+    if style == "io-ts" and pruned != value:
         differences = _differences(value, pruned)
         if differences:
             raise BadRequest(f'invalid keys "{",".join(differences)}"')

@@ -31,11 +31,6 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # PostgreSQL connections per process.
     database_pool_size: int = 10
 
-    @property
-    def is_postgres(self) -> bool:
-        """Whether the database URL names PostgreSQL."""
-        return self.database_url.startswith(("postgresql://", "postgres://"))
-
 
 def load_settings(
     config_file: str | Path | None = None,

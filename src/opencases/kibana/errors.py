@@ -70,12 +70,6 @@ class PayloadTooLarge(KibanaError):
     status_code = 413
 
 
-class UnsupportedMediaType(KibanaError):
-    """415: the body is not JSON."""
-
-    status_code = 415
-
-
 class InternalServerError(KibanaError):
     """500: an unexpected failure; the details go to the log, never to the client."""
 
@@ -88,14 +82,6 @@ class InternalServerError(KibanaError):
 def saved_object_not_found(type_: str, id_: str) -> NotFound:
     """Kibana's saved-objects 404: `Saved object [type/id] not found`."""
     return NotFound(f"Saved object [{type_}/{id_}] not found")
-
-
-def api_unauthorized(method: str, path: str, privileges: list[str]) -> Forbidden:
-    """Kibana's route-level 403 for a missing API privilege."""
-    return Forbidden(
-        f"API [{method} {path}] is unauthorized for user, this action is granted by "
-        f"the Kibana privileges [{','.join(privileges)}]"
-    )
 
 
 def elasticsearch_error(kind: str, reason: str) -> str:

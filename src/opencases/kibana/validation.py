@@ -20,7 +20,6 @@ import math
 import re
 import types
 import typing
-from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
@@ -961,9 +960,3 @@ def query_values(items: list[tuple[str, str]]) -> dict[str, Any]:
         else:
             values[key] = value
     return values
-
-
-def as_mapping(value: Any) -> Mapping[str, Any]:
-    """The builtins form of a Struct (for responses)."""
-    result: Mapping[str, Any] = msgspec.to_builtins(value)
-    return result

@@ -163,14 +163,6 @@ def ensure_any_owner(
     return owners
 
 
-def ensure_feature(
-    *, privileges: SpacePrivileges, space: SpaceScope, feature: str, level: Level
-) -> bool:
-    """Whether a feature (such as `actions`) is granted at `level` and enabled in the space."""
-    disabled = {feature_id(name) for name in space.disabledFeatures}
-    return feature_id(feature) not in disabled and privileges.level(feature) >= level
-
-
 def unauthorized(operation: Operation, owners: Collection[str]) -> Forbidden:
     """Kibana's Cases 403: `Unauthorized to <verb> <docType> <owners>`."""
     owner_message = f'with owners: "{", ".join(owners)}"' if owners else "of any owner"

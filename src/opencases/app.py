@@ -36,7 +36,7 @@ from opencases.kibana.http import (
     json_response,
 )
 from opencases.kibana.oas import openapi_document
-from opencases.logs import access_log, configure_logging, log, log_request
+from opencases.logs import access_log, configure_logging, log
 from opencases.security import routes as security_routes
 from opencases.security.authentication import Authenticator
 from opencases.security.context import RequestContext
@@ -170,7 +170,7 @@ class RequestMiddleware:
             if not response_started:
                 await error_response(InternalServerError())(scope, receive, send_with_id)
         finally:
-            log_request(
+            access_log.write(
                 method=scope["method"],
                 path=path,
                 status=status,

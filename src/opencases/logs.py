@@ -127,16 +127,3 @@ def configure_logging(*, log_format: str, level: str) -> None:
     access_log.json = log_format == "json"
     access_log.enabled = log.isEnabledFor(logging.INFO)
 
-
-def log_request(
-    *, method: str, path: str, status: int, duration_ns: int, user: str | None, request_id: str
-) -> None:
-    """The one line logged for every request."""
-    access_log.write(
-        method=method,
-        path=path,
-        status=status,
-        duration_ns=duration_ns,
-        user=user,
-        request_id=request_id,
-    )

@@ -126,4 +126,3 @@ def configure_logging(*, log_format: str, level: str) -> None:
     access_log.stream = sys.stdout
     access_log.json = log_format == "json"
     access_log.enabled = log.isEnabledFor(logging.INFO)
-

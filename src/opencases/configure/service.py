@@ -241,7 +241,11 @@ async def find(
     authorized = await context.ensure_any_owner(FIND)
     # Kibana drops requested owners the caller may not read, without a 403.
     wanted = [owner for owner in authorized if owners is None or owner in owners]
-    return await store.find_documents(context.db, space_id=context.space.id, owners=wanted)
+    space_id = context.space.id
+    return await context.db.read_cached(
+        ("configurations", space_id, tuple(wanted)),
+        lambda: store.find_documents(context.db, space_id=space_id, owners=wanted),
+    )
 
 
 async def create(*, context: RequestContext, request: ConfigurationRequest) -> Configuration:

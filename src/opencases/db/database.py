@@ -6,16 +6,17 @@ import asyncio
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 import asyncpg
 
 Params = Mapping[str, Any]
+T = TypeVar("T")
 
 
 def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
@@ -63,6 +64,10 @@ class Database(Executor, Protocol):
         """One transaction: committed when the block ends, rolled back on an exception."""
         ...
 
+    async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """`await load()`, remembered under `key` until the next write to the database."""
+        ...
+
     async def close(self) -> None:
         """Release every connection."""
         ...
@@ -78,6 +83,8 @@ def sqlite_path(url: str) -> str:
     return url.removeprefix("sqlite:///")
 
 
+# Reads remembered at most between two writes.
+READ_CACHE_SIZE = 1000
 # How long a write waits for another process's write transaction.
 BUSY_TIMEOUT_SECONDS = 10.0
 
@@ -165,6 +172,8 @@ class SQLiteDatabase:
         # job, on the writer thread, so the loop cannot stall behind another process.
         self._writer.execute("PRAGMA busy_timeout=0")
         self._write_lock = asyncio.Lock()
+        self._reads: dict[Hashable, Any] = {}
+        self._reads_version = -1
 
     async def on_writer(self, work: Any) -> Any:
         """Run `work(connection)` on the writer thread."""
@@ -185,6 +194,20 @@ class SQLiteDatabase:
     async def execute(self, sql: str, params: Params | None = None) -> int:
         async with self.transaction() as tx:
             return await tx.execute(sql, params)
+
+    async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        # SQLite's data_version changes whenever another connection (our writer, or
+        # another process) commits: while it stands still, nothing read can have changed.
+        version = self._reader.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._reads_version or len(self._reads) >= READ_CACHE_SIZE:
+            self._reads.clear()
+            self._reads_version = version
+        if key in self._reads:
+            cached: T = self._reads[key]
+            return cached
+        value = await load()
+        self._reads[key] = value
+        return value
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
@@ -304,6 +327,10 @@ class PostgresDatabase:
 
     async def execute(self, sql: str, params: Params | None = None) -> int:
         return await self._pooled.execute(sql, params)
+
+    async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        # PostgreSQL has no cheap "has anything changed?": every read goes to the server.
+        return await load()
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:

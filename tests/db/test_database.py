@@ -1,0 +1,52 @@
+"""The db layer: read_cached sees every write, from this process or another."""
+
+from __future__ import annotations
+
+from opencases.db import Database, connect
+
+
+async def count_spaces(db: Database) -> int:
+    """How many spaces are stored."""
+    row = await db.fetch_one("SELECT count(*) AS n FROM spaces")
+    assert row is not None
+    return int(row["n"])
+
+
+async def insert_space(db: Database, space_id: str) -> None:
+    """Store a bare space."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO spaces (id, name, disabled_features, revision, created_at, updated_at)"
+            " VALUES (:id, :id, '[]', 1, 'now', 'now')",
+            {"id": space_id},
+        )
+
+
+async def test_read_cached_sees_writes_of_this_and_other_connections(
+    db: Database, database_url: str
+) -> None:
+    loads = 0
+
+    async def load() -> int:
+        nonlocal loads
+        loads += 1
+        return await count_spaces(db)
+
+    first = await db.read_cached("spaces", load)
+    assert await db.read_cached("spaces", load) == first
+    cached_loads = loads
+
+    await insert_space(db, "written_here")
+    assert await db.read_cached("spaces", load) == first + 1
+
+    # Another connection to the same database stands for another process.
+    other = await connect(database_url, pool_size=1)
+    try:
+        await insert_space(other, "written_elsewhere")
+    finally:
+        await other.close()
+    assert await db.read_cached("spaces", load) == first + 2
+    if db.dialect == "sqlite":
+        assert cached_loads == 1  # the second read came from memory
+    else:
+        assert cached_loads == 2  # PostgreSQL reads every time

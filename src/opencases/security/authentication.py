@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
+import secrets
 import time
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -14,7 +16,7 @@ from opencases.db import Executor
 from opencases.kibana.errors import Unauthorized, elasticsearch_error
 from opencases.kibana.time import utc_now
 from opencases.security import store
-from opencases.security.secrets import credential_digest, verify_secret_async
+from opencases.security.secrets import credential_digest, hash_secret, verify_secret_async
 
 AuthenticationType = Literal["basic", "api_key"]
 
@@ -64,6 +66,11 @@ def _credentials(authorization: str) -> tuple[AuthenticationType, str, str]:
     if not separator or not name or not secret:
         raise Unauthorized()
     return kind, name, secret
+
+
+@functools.cache
+def _decoy_hash() -> str:
+    return hash_secret(secrets.token_urlsafe(16))
 
 
 class Authenticator:
@@ -122,6 +129,9 @@ class Authenticator:
             username = name
         user = await store.get_user(db, username)
         if user is None or not user.enabled:
+            if kind == "basic":
+                # Hash anyway: a quick refusal would tell who has an account.
+                await verify_secret_async(_decoy_hash(), secret)
             return None
         if kind == "basic":
             secret_hash = user.password_hash

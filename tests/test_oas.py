@@ -38,3 +38,12 @@ async def test_oas_describes_the_configuration_request(client: httpx.AsyncClient
         "close-by-user",
     ]
     assert "/api/cases/configure/{configuration_id}" in document["paths"]
+
+
+async def test_oas_documents_query_parameters(client: httpx.AsyncClient) -> None:
+    document = (await client.get("/api/oas")).json()
+    parameters = document["paths"]["/api/cases/configure"]["get"]["parameters"]
+    (owner,) = [p for p in parameters if p["in"] == "query"]
+    assert owner["name"] == "owner"
+    assert owner["required"] is False
+    assert {"type": "string"} in owner["schema"]["anyOf"]

@@ -89,5 +89,3 @@ class ApiRoute:
     query: Any = None
     response: Any = None
     status: int = 200
-    # Routes that answer without credentials (none yet: Kibana's login flow is not served).
-    authenticated: bool = True

@@ -56,6 +56,16 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
                 },
             },
         }
+        if route.query is not None:
+            operation["parameters"] += [
+                {
+                    "name": field.encode_name,
+                    "in": "query",
+                    "required": field.required,
+                    "schema": msgspec.json.schema(field.type),
+                }
+                for field in msgspec.structs.fields(route.query)
+            ]
         if route.method not in ("GET", "HEAD", "DELETE"):
             operation["parameters"].append(
                 {"name": "kbn-xsrf", "in": "header", "required": True, "schema": {"type": "string"}}

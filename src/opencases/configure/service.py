@@ -29,6 +29,7 @@ from opencases.configure.schemas import (
 )
 from opencases.kibana.errors import BadRequest, Conflict, saved_object_not_found
 from opencases.kibana.time import utc_now
+from opencases.kibana.validation import given
 from opencases.kibana.versions import decode_version, encode_version
 from opencases.security.authentication import Principal
 from opencases.security.authorization import Operation
@@ -250,11 +251,11 @@ async def find(
 
 async def create(*, context: RequestContext, request: ConfigurationRequest) -> Configuration:
     """Replace the owner's configuration in the space with a new one (a new id)."""
-    custom_fields = None if request.customFields is UNSET else request.customFields
+    custom_fields = given(request.customFields, None)
     ensure_unique_keys(custom_fields or [], "customFields")
-    templates = [] if request.templates is UNSET else request.templates
+    templates = given(request.templates, [])
     ensure_valid_templates(templates, custom_fields)
-    observable_types = [] if request.observableTypes is UNSET else request.observableTypes
+    observable_types = given(request.observableTypes, [])
     ensure_unique_observable_types(observable_types)
     await context.ensure_any_owner(CREATE)
     await context.ensure_authorized(CREATE, [request.owner])
@@ -309,7 +310,7 @@ async def update(
         custom_fields = request.customFields
     templates = stored.templates
     if request.templates is not UNSET or request.customFields is not UNSET:
-        requested = stored.templates if request.templates is UNSET else request.templates
+        requested = given(request.templates, stored.templates)
         templates = sync_template_custom_fields(requested, custom_fields)
         ensure_valid_templates(templates, custom_fields)
     await context.ensure_authorized(UPDATE, [stored.owner])
@@ -320,13 +321,11 @@ async def update(
     now = utc_now()
     updated = msgspec.structs.replace(
         stored,
-        closure_type=stored.closure_type if request.closure_type is UNSET else request.closure_type,
+        closure_type=given(request.closure_type, stored.closure_type),
         connector=connector,
         customFields=custom_fields,
         templates=templates,
-        observableTypes=(
-            stored.observableTypes if request.observableTypes is UNSET else request.observableTypes
-        ),
+        observableTypes=given(request.observableTypes, stored.observableTypes),
         revision=stored.revision + 1,
         updated_at=now,
         updated_by=user_ref(context.principal),

@@ -88,6 +88,14 @@ class Issue:
     expected: str | None = None
 
 
+D = TypeVar("D")
+
+
+def given(value: T | msgspec.UnsetType, default: D) -> T | D:
+    """A request field's value, or `default` when the request left it out."""
+    return default if value is msgspec.UNSET else value
+
+
 class RequestStruct(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """Base of request bodies: strict, keyword-only."""
 

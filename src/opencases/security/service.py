@@ -21,6 +21,7 @@ from opencases.kibana.errors import (
     elasticsearch_error,
 )
 from opencases.kibana.time import format_time, parse_time, utc_now
+from opencases.kibana.validation import given
 from opencases.security import store
 from opencases.security.authentication import Authenticator, Principal
 from opencases.security.authorization import BUILTIN_ROLES, KibanaPrivilege, RoleGrant
@@ -140,10 +141,10 @@ async def put_user(
             record = store.UserRecord(
                 username=username,
                 password_hash=new_hash,
-                full_name=_unset_or(request.full_name, None),
-                email=_unset_or(request.email, None),
+                full_name=given(request.full_name, None),
+                email=given(request.email, None),
                 roles=request.roles,
-                metadata=_unset_or(request.metadata, {}),
+                metadata=given(request.metadata, {}),
                 enabled=request.enabled,
                 profile_uid=profile_uid(username),
                 revision=1,
@@ -160,10 +161,10 @@ async def put_user(
             record = msgspec.structs.replace(
                 existing,
                 password_hash=new_hash or existing.password_hash,
-                full_name=_unset_or(request.full_name, existing.full_name),
-                email=_unset_or(request.email, existing.email),
+                full_name=given(request.full_name, existing.full_name),
+                email=given(request.email, existing.email),
                 roles=request.roles,
-                metadata=_unset_or(request.metadata, existing.metadata),
+                metadata=given(request.metadata, existing.metadata),
                 enabled=request.enabled,
             )
             await store.update_user(tx, record, now=utc_now())
@@ -171,10 +172,6 @@ async def put_user(
     answer: dict[str, Any] = msgspec.to_builtins(request)
     answer.pop("password", None)
     return answer
-
-
-def _unset_or(value: Any, default: Any) -> Any:
-    return default if value is UNSET else value
 
 
 async def list_users(*, db: Database, principal: Principal) -> list[User]:
@@ -229,7 +226,7 @@ async def change_password(
     if record is None:
         raise es_not_found({})
     if own:
-        current = request.password if request.password is not UNSET else ""
+        current = given(request.password, "")
         if not await verify_secret_async(record.password_hash, current):
             raise Forbidden(
                 elasticsearch_error(
@@ -378,8 +375,8 @@ async def put_role(
         )
     kibana = [
         KibanaPrivilege(
-            base=[] if entry.base is UNSET else entry.base,
-            feature={} if entry.feature is UNSET else entry.feature,
+            base=given(entry.base, []),
+            feature=given(entry.feature, {}),
             spaces=list(entry.spaces),
         )
         for entry in request.kibana
@@ -395,10 +392,10 @@ async def put_role(
     )
     record = store.RoleRecord(
         name=name,
-        description=_unset_or(request.description, None),
+        description=given(request.description, None),
         elasticsearch=elasticsearch,
         kibana=kibana,
-        metadata=_unset_or(request.metadata, {}),
+        metadata=given(request.metadata, {}),
     )
     async with db.transaction() as tx:
         if create_only and await store.get_roles(tx, [name]):

@@ -3,22 +3,18 @@
 from __future__ import annotations
 
 import time
-from typing import TypeVar
 
 import msgspec
-from msgspec import UNSET, UnsetType
 
 from opencases.db import Database, Executor, UniqueViolation
 from opencases.kibana.errors import BadRequest, Conflict, Forbidden, NotFound
 from opencases.kibana.time import utc_now
-from opencases.kibana.validation import js_trim
+from opencases.kibana.validation import given, js_trim
 from opencases.security.authentication import Principal
 from opencases.security.authorization import space_privileges
 from opencases.security.service import role_grants
 from opencases.spaces import store
 from opencases.spaces.schemas import DEFAULT_SPACE_ID, Space, SpaceRequest
-
-T = TypeVar("T")
 
 
 class SpaceCache:
@@ -126,20 +122,16 @@ async def update_space(
         space = msgspec.structs.replace(
             stored,
             name=request.name if request.name == stored.name else js_trim(request.name),
-            description=_given(request.description, stored.description),
-            color=_given(request.color, stored.color),
-            initials=_given(request.initials, stored.initials),
-            imageUrl=_given(request.imageUrl, stored.imageUrl),
+            description=given(request.description, stored.description),
+            color=given(request.color, stored.color),
+            initials=given(request.initials, stored.initials),
+            imageUrl=given(request.imageUrl, stored.imageUrl),
             disabledFeatures=request.disabledFeatures,
-            solution=_given(request.solution, stored.solution),
+            solution=given(request.solution, stored.solution),
         )
         await store.update_space(tx, space, now=utc_now())
     cache.forget(space_id)
     return space
-
-
-def _given(value: T | UnsetType, stored: T | UnsetType) -> T | UnsetType:
-    return stored if value is UNSET else value
 
 
 async def delete_space(

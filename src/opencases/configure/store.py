@@ -15,7 +15,7 @@ from opencases.configure.schemas import (
     Template,
     UserRef,
 )
-from opencases.db import Executor, Row, in_list
+from opencases.db import Executor, Row, in_list, to_json
 from opencases.kibana.versions import encode_version
 
 
@@ -48,12 +48,6 @@ _decode_templates = msgspec.json.Decoder(list[Template]).decode
 _decode_observable_types = msgspec.json.Decoder(list[ObservableType]).decode
 _decode_user = msgspec.json.Decoder(UserRef).decode
 _decode_mappings = msgspec.json.Decoder(list[Mapping]).decode
-_encode = msgspec.json.Encoder().encode
-
-
-def to_json(value: Any) -> str:
-    """JSON text for a JSON column."""
-    return _encode(value).decode()
 
 
 def _configuration(row: Row) -> StoredConfiguration:

@@ -8,6 +8,16 @@ from opencases.db.database import (
     UniqueViolation,
     connect,
     in_list,
+    to_json,
 )
 
-__all__ = ["Database", "DatabaseError", "Executor", "Row", "UniqueViolation", "connect", "in_list"]
+__all__ = [
+    "Database",
+    "DatabaseError",
+    "Executor",
+    "Row",
+    "UniqueViolation",
+    "connect",
+    "in_list",
+    "to_json",
+]

@@ -14,9 +14,18 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
 import asyncpg
+import msgspec
 
 Params = Mapping[str, Any]
 T = TypeVar("T")
+
+
+_encode_json = msgspec.json.Encoder().encode
+
+
+def to_json(value: Any) -> str:
+    """The text of a JSON column (text on SQLite, jsonb on PostgreSQL) for a value."""
+    return _encode_json(value).decode()
 
 
 def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import msgspec
 
-from opencases.db import Executor, Row, in_list
+from opencases.db import Executor, Row, in_list, to_json
 from opencases.security.authorization import KibanaPrivilege
 from opencases.security.schemas import ElasticsearchPrivileges
 
@@ -46,11 +46,6 @@ class ApiKeyRecord(msgspec.Struct, kw_only=True):
     created_at: str
     expiration: str | None
     invalidated: bool
-
-
-def to_json(value: Any) -> str:
-    """JSON text for a JSON column."""
-    return msgspec.json.encode(value).decode()
 
 
 def _from_json(value: str, tp: Any = Any) -> Any:

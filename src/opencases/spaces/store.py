@@ -7,7 +7,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from opencases.db import Executor, Row
+from opencases.db import Executor, Row, to_json
 from opencases.spaces.schemas import DEFAULT_SPACE_ID, Space
 
 _COLUMNS = "id, name, description, color, initials, image_url, disabled_features, solution"
@@ -43,7 +43,7 @@ def _params(space: Space, now: str) -> dict[str, Any]:
         "color": column(space.color),
         "initials": column(space.initials),
         "image_url": column(space.imageUrl),
-        "disabled_features": msgspec.json.encode(space.disabledFeatures).decode(),
+        "disabled_features": to_json(space.disabledFeatures),
         "solution": column(space.solution),
         "now": now,
     }

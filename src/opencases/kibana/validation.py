@@ -859,7 +859,8 @@ def _is_integer_key(key: str) -> bool:
 
 
 def _config_schema_message(issue: Issue, where: str) -> str:
-    path = ".".join(str(k) for k in (where, *issue.path))
+    # An empty `where` validates a value on its own (a connector's config): `[apiUrl]`.
+    path = ".".join(str(k) for k in ((where, *issue.path) if where else issue.path))
     if issue.message:
         return f"[{path}]: {issue.message}"
     if issue.expected == "object":

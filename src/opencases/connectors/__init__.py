@@ -1,0 +1,1 @@
+"""Connectors: Kibana's Actions API, the connector types and their outbound calls."""

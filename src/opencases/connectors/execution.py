@@ -1,0 +1,103 @@
+"""Running a connector as Kibana's action executor does: validate, execute, report."""
+
+from __future__ import annotations
+
+import logging
+
+import msgspec
+
+from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError
+from opencases.connectors.types.base import (
+    ConnectorError,
+    ConnectorType,
+    Execution,
+    ExecutorResult,
+    JsonObject,
+    ValidationFailed,
+)
+
+log = logging.getLogger("opencases.connectors")
+
+# Kibana's words for a thrown execution failure; the failure itself is the service message.
+RUN_FAILED = "an error occurred while running the action"
+
+
+async def execute(
+    *,
+    connector_type: ConnectorType,
+    connector_id: str,
+    connector_name: str,
+    config: JsonObject,
+    secrets: JsonObject,
+    params: JsonObject,
+    http: Outbound,
+) -> JsonObject:
+    """The execute result of running a connector with `params` (Kibana's route shape)."""
+    try:
+        validated_params = connector_type.validate_params(params)
+    except ValidationFailed as exc:
+        return _refused(connector_id, f"error validating action params: {exc.message}", "user")
+    # The stored values are checked again: allowedHosts may have changed since they were.
+    try:
+        validated_config = connector_type.validate_config(config, http=http)
+    except ValidationFailed as exc:
+        return _refused(connector_id, f"error validating action type config: {exc.message}")
+    try:
+        validated_secrets = connector_type.validate_secrets(secrets, http=http)
+    except ValidationFailed as exc:
+        return _refused(connector_id, f"error validating action type secrets: {exc.message}")
+    try:
+        connector_type.validate_connector(validated_config, validated_secrets)
+    except ValidationFailed as exc:
+        return _refused(connector_id, f"error validating action type connector: {exc.message}")
+    execution = Execution(
+        connector_id=connector_id,
+        connector_name=connector_name,
+        config=validated_config,
+        secrets=validated_secrets,
+        params=validated_params,
+        http=http,
+    )
+    try:
+        result = await connector_type.execute(execution)
+    except ConnectorError as exc:
+        return _failed(connector_id, exc.message, "user" if exc.user else "framework")
+    except (OutboundError, HostNotAllowed) as exc:
+        return _failed(connector_id, str(exc), "framework")
+    return _result(connector_id, result)
+
+
+def _result(connector_id: str, result: ExecutorResult) -> JsonObject:
+    body: JsonObject = {"connector_id": connector_id, "status": result.status}
+    for key, value in (
+        ("message", result.message),
+        ("service_message", result.service_message),
+        ("data", result.data),
+        ("retry", result.retry),
+        ("errorSource", result.error_source),
+    ):
+        if value is not msgspec.UNSET:
+            body[key] = value
+    return body
+
+
+def _refused(connector_id: str, message: str, source: str = "framework") -> JsonObject:
+    return {
+        "connector_id": connector_id,
+        "status": "error",
+        "message": message,
+        "retry": False,
+        "errorSource": source,
+    }
+
+
+def _failed(connector_id: str, service_message: str, source: str) -> JsonObject:
+    log.warning("connector %s failed: %s", connector_id, service_message)
+    return {
+        "connector_id": connector_id,
+        "status": "error",
+        "message": RUN_FAILED,
+        "service_message": service_message,
+        "retry": True,
+        "errorSource": source,
+    }

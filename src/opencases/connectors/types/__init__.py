@@ -1,0 +1,1 @@
+"""The connector types OpenCases registers, in Kibana's registration order."""

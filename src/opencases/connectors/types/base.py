@@ -1,0 +1,109 @@
+"""What every connector type provides: its schemas, its validators and its executor."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar, Literal, TypeVar
+
+import msgspec
+
+from opencases.connectors.outbound import HostNotAllowed, Outbound
+from opencases.kibana.errors import BadRequest
+from opencases.kibana.validation import validate
+
+JsonObject = dict[str, Any]
+License = Literal["basic", "standard", "gold", "platinum", "enterprise", "trial"]
+S = TypeVar("S", bound=msgspec.Struct)
+
+
+class ValidationFailed(Exception):
+    """A config, secrets, connector or params value a type refuses (message without prefix)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class ConnectorError(Exception):
+    """An execution that failed: its message becomes the result's `service_message`.
+
+    `user` marks a failure caused by what the user configured or sent (Kibana's
+    `errorSource: "user"`); any other is the framework's.
+    """
+
+    def __init__(self, message: str, *, user: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.user = user
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ExecutorResult:
+    """What an executor returns; the framework adds `connector_id`."""
+
+    status: Literal["ok", "error"] = "ok"
+    data: Any = msgspec.UNSET
+    message: str | msgspec.UnsetType = msgspec.UNSET
+    service_message: str | msgspec.UnsetType = msgspec.UNSET
+    retry: bool | str | msgspec.UnsetType = msgspec.UNSET
+    error_source: Literal["user", "framework"] | msgspec.UnsetType = msgspec.UNSET
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Execution:
+    """One execution of a connector: its stored values and the validated params."""
+
+    connector_id: str
+    connector_name: str
+    config: JsonObject
+    secrets: JsonObject
+    params: JsonObject
+    http: Outbound
+
+
+def check(tp: type[S], value: Any) -> S:
+    """`value` as `tp`, or ValidationFailed with config-schema's message (`[apiUrl]: ...`)."""
+    try:
+        return validate(tp, value, style="config-schema", where="")
+    except BadRequest as exc:
+        raise ValidationFailed(exc.message) from None
+
+
+def ensure_url_allowed(http: Outbound, url: str, *, prefix: str = "") -> None:
+    """ValidationFailed with allowedHosts' message (after `prefix`) unless `url` is allowed."""
+    try:
+        http.ensure_url_allowed(url)
+    except HostNotAllowed as exc:
+        raise ValidationFailed(f"{prefix}{exc}") from None
+
+
+class ConnectorType:
+    """A connector type as Kibana registers it. Subclasses set the class attributes."""
+
+    id: ClassVar[str]
+    name: ClassVar[str]
+    minimum_license_required: ClassVar[License]
+    supported_feature_ids: ClassVar[tuple[str, ...]]
+
+    def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
+        """The config with its defaults filled in; ValidationFailed when refused."""
+        raise NotImplementedError
+
+    def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
+        """The secrets with their defaults filled in; ValidationFailed when refused."""
+        raise NotImplementedError
+
+    def validate_connector(self, config: JsonObject, secrets: JsonObject) -> None:
+        """Rules across config and secrets together; ValidationFailed when refused."""
+
+    def validate_params(self, params: JsonObject) -> JsonObject:
+        """The execution params with their defaults; ValidationFailed when refused."""
+        raise NotImplementedError
+
+    def urls(self, config: JsonObject) -> list[str]:
+        """The external URLs a config names (checked against allowedHosts at execution)."""
+        return []
+
+    async def execute(self, execution: Execution) -> ExecutorResult:
+        """Run the connector; raise ConnectorError for a failure Kibana reports as thrown."""
+        raise NotImplementedError

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -18,7 +19,10 @@ def fake() -> FakeService:
     return FakeService()
 
 
-async def run_connector(
+RunConnector = Callable[..., Awaitable[dict[str, Any]]]
+
+
+async def _run_connector(
     connector_type: ConnectorType,
     *,
     fake: FakeService,
@@ -53,3 +57,9 @@ async def run_connector(
         )
     finally:
         await http.close()
+
+
+@pytest.fixture
+def run_connector() -> RunConnector:
+    """`await run_connector(connector_type, fake=..., config=..., secrets=..., params=...)`."""
+    return _run_connector

@@ -6,17 +6,14 @@ import gc
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from starlette.applications import Starlette
-from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opencases import db as database
 from opencases.configure import routes as configure_routes
@@ -86,27 +83,35 @@ def api_routes() -> list[ApiRoute]:
     ]
 
 
-def endpoint(route: ApiRoute, state: AppState) -> Any:
-    """A Starlette endpoint: authenticate, check kbn-xsrf, resolve the space, run the handler."""
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
+    """The route's pipeline: authenticate, check kbn-xsrf, resolve the space, run the handler."""
     handler: Handler = route.handler
     version_header = route.access == "public"
+    check_xsrf = route.method not in SAFE_METHODS
 
     async def run(request: Request) -> Response:
         db = state.db
         assert db is not None, "the database opens at startup"
         scope = request.scope
+        # One pass over the raw headers: the three this pipeline reads.
+        authorization: str | None = None
+        has_xsrf = False
+        for name, value in scope["headers"]:
+            if name == b"authorization" and authorization is None:
+                authorization = value.decode("latin-1")
+            elif name == b"kbn-xsrf" or name == b"kbn-version":
+                has_xsrf = True
         try:
-            principal = await state.authenticator.authenticate(
-                db, request.headers.get("authorization")
-            )
+            principal = await state.authenticator.authenticate(db, authorization)
         except KibanaError as error:
             return error_response(error)
         scope[USER_KEY] = principal.username
         try:
             # Kibana checks kbn-xsrf after authentication (an onPostAuth handler).
-            if request.method not in SAFE_METHODS and not (
-                "kbn-xsrf" in request.headers or "kbn-version" in request.headers
-            ):
+            if check_xsrf and not has_xsrf:
                 raise BadRequest("Request must contain a kbn-xsrf header.")
             space = await active_space(
                 db=db, cache=state.spaces, space_id=scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
@@ -129,15 +134,62 @@ def endpoint(route: ApiRoute, state: AppState) -> Any:
     return run
 
 
-class RequestMiddleware:
-    """Per request: an id, the space prefix, the one log line, and the 500 of last resort."""
+class Router:
+    """Finds the endpoints of a path: exact paths by dict lookup, then path templates.
 
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
+    Like hapi (Kibana's server) and unlike Starlette, a trailing slash is not redirected:
+    `/api/cases/configure/` is not a route.
+    """
+
+    def __init__(self, routes: Sequence[ApiRoute], state: AppState) -> None:
+        by_path: dict[str, dict[str, Endpoint]] = {}
+        for route in routes:
+            by_path.setdefault(route.path, {})[route.method] = endpoint(route, state)
+        self.exact: dict[str, dict[str, Endpoint]] = {}
+        self.templates: list[tuple[re.Pattern[str], dict[str, Endpoint]]] = []
+        for path, endpoints in by_path.items():
+            if "GET" in endpoints:
+                endpoints["HEAD"] = endpoints["GET"]
+            if "{" in path:
+                self.templates.append((_template(path), endpoints))
+            else:
+                self.exact[path] = endpoints
+
+    def match(self, path: str) -> tuple[dict[str, Endpoint], dict[str, str]] | None:
+        """The endpoints by method and the path parameters, or None for an unknown path."""
+        endpoints = self.exact.get(path)
+        if endpoints is not None:
+            return endpoints, {}
+        for pattern, endpoints in self.templates:
+            match = pattern.fullmatch(path)
+            if match:
+                return endpoints, match.groupdict()
+        return None
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """`/api/x/{id}` as a pattern whose groups are the parameters (one segment each)."""
+    parts = re.split(r"\{(\w+)\}", path)
+    pattern = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(pattern)
+
+
+class RequestHandler:
+    """Every HTTP request: its id, the space prefix, routing, the response, the log line.
+
+    Endpoints return a Response and this sends it, so the status, the `x-request-id`
+    header and the 500 of last resort are handled in one place for every route.
+    """
+
+    def __init__(self, router: Router, lifespan: ASGIApp) -> None:
+        self.router = router
+        self.lifespan = lifespan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.lifespan(scope, receive, send)
             return
         started_at = time.perf_counter_ns()
         request_id = os.urandom(16).hex()
@@ -149,26 +201,19 @@ class RequestMiddleware:
             scope["path"] = match.group(2) or "/"
             scope["raw_path"] = scope["path"].encode()
         status = 500
-        response_started = False
-
-        async def send_with_id(message: Message) -> None:
-            nonlocal status, response_started
-            if message["type"] == "http.response.start":
-                response_started = True
-                status = message["status"]
-                message["headers"] = [*message["headers"], (b"x-request-id", request_id.encode())]
-            await send(message)
-
         try:
-            await self.app(scope, receive, send_with_id)
-        except HTTPException as exc:
-            await http_error(exc)(scope, receive, send_with_id)
-        except Exception:
-            log.exception(
-                "unexpected error in %s %s request_id=%s", scope["method"], path, request_id
-            )
-            if not response_started:
-                await error_response(InternalServerError())(scope, receive, send_with_id)
+            try:
+                response = await self.respond(scope, receive)
+            except Exception:
+                log.exception(
+                    "unexpected error in %s %s request_id=%s", scope["method"], path, request_id
+                )
+                response = error_response(InternalServerError())
+            status = response.status_code
+            headers = response.raw_headers
+            headers.append((b"x-request-id", request_id.encode()))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": response.body})
         finally:
             access_log.write(
                 method=scope["method"],
@@ -179,61 +224,26 @@ class RequestMiddleware:
                 request_id=request_id,
             )
 
-
-def starlette_routes(routes: Sequence[ApiRoute], state: AppState) -> list[Route]:
-    """One Starlette route per path, so a wrong method's 405 lists every allowed one."""
-    by_path: dict[str, dict[str, Any]] = {}
-    for route in routes:
-        by_path.setdefault(route.path, {})[route.method] = endpoint(route, state)
-    return [_path_route(path, endpoints) for path, endpoints in by_path.items()]
-
-
-class _PathEndpoints:
-    """The ASGI app of one path: picks the endpoint of the request's method.
-
-    An ASGI app rather than a function, so Starlette does not wrap every request in its
-    per-route exception handling: RequestMiddleware handles errors for all routes.
-    """
-
-    def __init__(self, endpoints: dict[str, Any]) -> None:
-        if "GET" in endpoints:
-            endpoints = {**endpoints, "HEAD": endpoints["GET"]}
-        self.endpoints = endpoints
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        request = Request(scope, receive)
-        response: Response = await self.endpoints[request.method](request)
-        await response(scope, receive, send)
-
-
-def _path_route(path: str, endpoints: dict[str, Any]) -> Route:
-    app = _PathEndpoints(endpoints)
-    return Route(path, app, methods=list(app.endpoints))
-
-
-def http_error(exc: HTTPException) -> Response:
-    """The router's own 404 and 405, in Kibana's envelope."""
-    error: KibanaError
-    if exc.status_code == 405:
-        error = MethodNotAllowed(headers=dict(exc.headers or {}))
-    elif exc.status_code == 404:
-        error = NotFound()
-    else:
-        error = KibanaError(exc.detail)
-        error.status_code = exc.status_code
-    return error_response(error)
+    async def respond(self, scope: Scope, receive: Receive) -> Response:
+        """The response of the route the request names (or Kibana's 404/405)."""
+        found = self.router.match(scope["path"])
+        if found is None:
+            return error_response(NotFound())
+        endpoints, path_params = found
+        run = endpoints.get(scope["method"])
+        if run is None:
+            allow = ", ".join(endpoints)
+            return error_response(MethodNotAllowed(headers={"allow": allow}))
+        scope["path_params"] = path_params
+        return await run(Request(scope, receive))
 
 
 class OpenCasesApp(Starlette):
-    """Starlette with RequestMiddleware as the whole middleware stack.
-
-    RequestMiddleware answers every error in Kibana's envelope, so Starlette's own error
-    layers would only add their cost to every request.
-    """
+    """Starlette for its lifespan and state; RequestHandler answers every HTTP request."""
 
     def build_middleware_stack(self) -> ASGIApp:
-        """The router behind RequestMiddleware."""
-        return RequestMiddleware(self.router)
+        """RequestHandler in front of the router (which only runs the lifespan)."""
+        return RequestHandler(self.state.router, self.router)
 
 
 def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) -> Starlette:
@@ -260,7 +270,8 @@ def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) 
             access_log.flush()
             await state.db.close()
 
-    app = OpenCasesApp(routes=starlette_routes(routes, state), lifespan=lifespan)
+    app = OpenCasesApp(lifespan=lifespan)
+    app.state.router = Router(routes, state)
     app.state.opencases = state
     app.state.space_cache = state.spaces
     app.state.api_routes = routes

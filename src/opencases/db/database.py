@@ -183,6 +183,7 @@ class SQLiteDatabase:
         self._write_lock = asyncio.Lock()
         self._reads: dict[Hashable, Any] = {}
         self._reads_version = -1
+        self._reads_checked = False
 
     async def on_writer(self, work: Any) -> Any:
         """Run `work(connection)` on the writer thread."""
@@ -207,16 +208,27 @@ class SQLiteDatabase:
     async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
         # SQLite's data_version changes whenever another connection (our writer, or
         # another process) commits: while it stands still, nothing read can have changed.
-        version = self._reader.execute("PRAGMA data_version").fetchone()[0]
-        if version != self._reads_version or len(self._reads) >= READ_CACHE_SIZE:
-            self._reads.clear()
-            self._reads_version = version
+        # It is asked once per turn of the event loop: a request that comes after a
+        # commit elsewhere (its client saw that commit answered) is queued after it, so
+        # the turn that serves it asks anew.
+        if not self._reads_checked:
+            version = self._reader.execute("PRAGMA data_version").fetchone()[0]
+            if version != self._reads_version:
+                self._reads.clear()
+                self._reads_version = version
+            self._reads_checked = True
+            asyncio.get_running_loop().call_soon(self._expire_reads_check)
         if key in self._reads:
             cached: T = self._reads[key]
             return cached
+        if len(self._reads) >= READ_CACHE_SIZE:
+            self._reads.clear()
         value = await load()
         self._reads[key] = value
         return value
+
+    def _expire_reads_check(self) -> None:
+        self._reads_checked = False
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
@@ -237,6 +249,8 @@ class SQLiteDatabase:
                 raise
             else:
                 await self.on_writer(lambda c: c.execute("COMMIT"))
+                # What this process just wrote is read back at once, in this same turn.
+                self._reads_checked = False
 
     async def close(self) -> None:
         self._reader.close()

@@ -92,12 +92,13 @@ class Outbound:
         return ANY_HOST in self.allowed_hosts or hostname in self.allowed_hosts
 
     def is_url_allowed(self, url: str) -> bool:
-        """Whether `url` parses and allowedHosts admits its host."""
+        """Whether `url` parses and allowedHosts admits its host (any URL under `*`)."""
         try:
-            hostname = urlsplit(url).hostname
+            parts = urlsplit(url)
+            hostname = parts.hostname or ""
         except ValueError:
             return False
-        return bool(hostname) and self.is_hostname_allowed(hostname or "")
+        return bool(parts.scheme) and self.is_hostname_allowed(hostname)
 
     def ensure_url_allowed(self, url: str) -> None:
         """Raise HostNotAllowed unless allowedHosts admits `url`."""

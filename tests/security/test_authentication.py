@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 from typing import Any
 
@@ -44,3 +45,27 @@ async def test_every_refused_password_is_hashed(
 
     assert response.status_code == 401
     assert verified == ["not-it"]
+
+
+async def test_concurrent_requests_with_a_new_credential_share_one_verification(
+    client: httpx.AsyncClient,
+    anonymous: httpx.AsyncClient,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    body = {"username": "many", "password": "password1", "roles": ["viewer"], "enabled": True}
+    assert (await client.post("/internal/security/users/many", json=body)).status_code == 200
+    verified: list[str] = []
+    real = authentication.verify_secret_async
+
+    async def counting(secret_hash: str, secret: str) -> Any:
+        verified.append(secret)
+        return await real(secret_hash, secret)
+
+    monkeypatch.setattr(authentication, "verify_secret_async", counting)
+
+    responses = await asyncio.gather(
+        *(anonymous.get("/api/status", headers=basic("many", "password1")) for _ in range(8))
+    )
+
+    assert [response.status_code for response in responses] == [200] * 8
+    assert verified == ["password1"]

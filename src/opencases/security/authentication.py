@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import functools
@@ -79,6 +80,9 @@ class Authenticator:
     def __init__(self, *, ttl: float) -> None:
         self._ttl = ttl
         self._verified: dict[str, _Verified] = {}
+        # Verifications under way, by credential digest: concurrent requests with the
+        # same new credential share one argon2 check instead of each running its own.
+        self._verifying: dict[str, asyncio.Future[_Verified | None]] = {}
 
     async def authenticate(self, db: Executor, authorization: str | None) -> Principal:
         """The principal an Authorization header names, or 401."""
@@ -93,7 +97,13 @@ class Authenticator:
             if time.monotonic() - cached.checked_at < self._ttl:
                 return cached.principal
         kind, name, secret = _credentials(authorization)
-        verified = await self._verify(db, kind, name, secret, cached)
+        verifying = self._verifying.get(digest)
+        if verifying is None:
+            verifying = asyncio.ensure_future(self._verify(db, kind, name, secret, cached))
+            self._verifying[digest] = verifying
+            verifying.add_done_callback(lambda _: self._verifying.pop(digest, None))
+        # Shielded: a caller that goes away does not cancel the others' verification.
+        verified = await asyncio.shield(verifying)
         if verified is None:
             self._verified.pop(digest, None)
             # Kibana passes on Elasticsearch's refusal.

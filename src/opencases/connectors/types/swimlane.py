@@ -1,0 +1,349 @@
+"""Swimlane (`.swimlane`): pushes cases to a Swimlane application as records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any, Literal
+
+import msgspec
+
+from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError, OutboundResponse
+from opencases.connectors.types.base import (
+    ConnectorError,
+    ConnectorType,
+    Execution,
+    ExecutorResult,
+    JsonObject,
+    ValidationFailed,
+    check,
+    ensure_url_allowed,
+)
+from opencases.connectors.types.templates import js_template_string
+from opencases.kibana.time import format_time, parse_time, utc_now
+from opencases.kibana.validation import js_number
+
+NAME = "Swimlane"
+
+# config-schema's `schema.nullable(x)` is `oneOf([x, literal(null)])`, and reports both
+# members when a value fails; `Literal[None]` (not `None`) keeps that second member.
+Null = Literal[None]
+
+
+class FieldMapping(msgspec.Struct, kw_only=True):
+    """A Swimlane field a case value is written to."""
+
+    id: str
+    key: str
+    name: str
+    fieldType: str
+
+
+class Mappings(msgspec.Struct, kw_only=True):
+    """Which Swimlane field receives each value Kibana sends."""
+
+    ruleNameConfig: FieldMapping | Null = None
+    alertIdConfig: FieldMapping | Null = None
+    caseIdConfig: FieldMapping | Null = None
+    caseNameConfig: FieldMapping | Null = None
+    commentsConfig: FieldMapping | Null = None
+    severityConfig: FieldMapping | Null = None
+    descriptionConfig: FieldMapping | Null = None
+
+
+class SwimlaneConfig(msgspec.Struct, kw_only=True):
+    """The connector's config."""
+
+    apiUrl: str
+    appId: str
+    connectorType: Literal["all", "alerts", "cases"]
+    mappings: Mappings
+
+
+class SwimlaneSecrets(msgspec.Struct, kw_only=True):
+    """The connector's secrets."""
+
+    apiToken: str
+
+
+class SwimlaneIncident(msgspec.Struct, kw_only=True):
+    """The record values a push sends."""
+
+    alertId: str | Null = None
+    ruleName: str | Null = None
+    caseId: str | Null = None
+    caseName: str | Null = None
+    severity: str | Null = None
+    description: str | Null = None
+    externalId: str | Null = None
+
+
+class PushComment(msgspec.Struct, kw_only=True):
+    """A case comment to push."""
+
+    comment: str
+    commentId: str
+
+
+class PushParams(msgspec.Struct, kw_only=True):
+    """`subActionParams` of pushToService."""
+
+    incident: SwimlaneIncident
+    comments: list[PushComment] | Null = None
+
+
+class SwimlaneParams(msgspec.Struct, kw_only=True):
+    """The execution params."""
+
+    subAction: Literal["pushToService"]
+    subActionParams: PushParams
+
+
+# Which incident value each mapping carries (the comments mapping is used for comments).
+_MAPPED_VALUES = (
+    ("ruleNameConfig", "ruleName"),
+    ("alertIdConfig", "alertId"),
+    ("caseIdConfig", "caseId"),
+    ("caseNameConfig", "caseName"),
+    ("severityConfig", "severity"),
+    ("descriptionConfig", "description"),
+)
+
+
+class Swimlane(ConnectorType):
+    """Kibana's `.swimlane` connector type."""
+
+    id = ".swimlane"
+    name = NAME
+    minimum_license_required = "gold"
+    supported_feature_ids = ("alerting", "cases", "siem")
+
+    def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
+        """The config with its defaults; the API URL must be an allowed host."""
+        validated = check(SwimlaneConfig, config)
+        ensure_url_allowed(http, validated.apiUrl, prefix="error configuring connector action: ")
+        return msgspec.to_builtins(validated)  # type: ignore[no-any-return]
+
+    def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
+        """The secrets as validated."""
+        return msgspec.to_builtins(check(SwimlaneSecrets, secrets))  # type: ignore[no-any-return]
+
+    def validate_params(self, params: JsonObject) -> JsonObject:
+        """The params with config-schema's defaults (absent objects are `{}`)."""
+        if "subAction" not in params:
+            raise ValidationFailed(
+                "[subAction]: expected value to equal [pushToService] but got [undefined]"
+            )
+        return msgspec.to_builtins(check(SwimlaneParams, with_object_defaults(params)))  # type: ignore[no-any-return]
+
+    def urls(self, config: JsonObject) -> list[str]:
+        """The API URL."""
+        return [config["apiUrl"]]
+
+    async def execute(self, execution: Execution) -> ExecutorResult:
+        """Push a case (create or update a record, then add its comments)."""
+        service = SwimlaneService(execution.config, execution.secrets, execution.http)
+        sub_action = execution.params["subAction"]
+        if sub_action != "pushToService":
+            raise ConnectorError(
+                f"[Action][ExternalService] -> [Swimlane] Unsupported subAction type {sub_action}."
+            )
+        return ExecutorResult(data=await service.push(execution.params["subActionParams"]))
+
+
+def with_object_defaults(params: JsonObject) -> JsonObject:
+    """The params with an absent `subActionParams` / `incident` read as `{}`.
+
+    config-schema gives an object whose keys are all optional a default of `{}`, so
+    Kibana validates (and reports) the missing object's fields rather than the object.
+    """
+    filled = dict(params)
+    sub_params = filled.setdefault("subActionParams", {})
+    if isinstance(sub_params, dict) and "incident" not in sub_params:
+        filled["subActionParams"] = {**sub_params, "incident": {}}
+    return filled
+
+
+class SwimlaneService:
+    """Swimlane's record API for one connector."""
+
+    def __init__(self, config: JsonObject, secrets: JsonObject, http: Outbound) -> None:
+        self.app_id: str = config["appId"]
+        self.mappings: JsonObject = config["mappings"]
+        token: str = secrets["apiToken"]
+        if not config["apiUrl"] or not self.app_id or not token:
+            raise ConnectorError(f"[Action]{NAME}: Wrong configuration.")
+        # Outbound adds `content-type: application/json` to JSON bodies.
+        self.headers = {"Private-Token": token}
+        self.url = config["apiUrl"].removesuffix("/")
+        # Swimlane serves its API under /api; Kibana accepts the URL with or without it.
+        self.api_url = self.url if self.url.endswith("api") else f"{self.url}/api"
+        self.http = http
+
+    async def push(self, params: JsonObject) -> JsonObject:
+        """Create or update the record, then add the comments; Kibana's push result."""
+        incident = dict(params["incident"])
+        external_id = incident.pop("externalId")
+        if external_id is not None:
+            result = await self.update_record(external_id, incident)
+        else:
+            result = await self.create_record(incident)
+        comments = params["comments"]
+        if comments:
+            created_date = utc_now()
+            result["comments"] = [
+                await self.create_comment(result["id"], comment, created_date)
+                for comment in comments
+            ]
+        return result
+
+    async def create_record(self, incident: JsonObject) -> JsonObject:
+        """POST a new record."""
+        try:
+            url = f"{self.api_url}/app/{self.app_id}/record"
+            response = await self._request("post", url, self._record(incident))
+            data = _valid_response(response, "post", url, ("id", "name", "createdDate"))
+            return {
+                "id": data.get("id"),
+                "title": data.get("name"),
+                "url": self._record_url(js_template_string(data.get("id"))),
+                "pushedDate": js_iso_date(data.get("createdDate")),
+            }
+        except (OutboundError, HostNotAllowed, ConnectorError) as exc:
+            raise self._error("Unable to create record", exc) from None
+
+    async def update_record(self, record_id: str, incident: JsonObject) -> JsonObject:
+        """PATCH an existing record."""
+        try:
+            url = f"{self.api_url}/app/{self.app_id}/record/{record_id}"
+            response = await self._request("patch", url, self._record(incident, record_id))
+            data = _valid_response(response, "patch", url, ("id", "name", "modifiedDate"))
+            return {
+                "id": data.get("id"),
+                "title": data.get("name"),
+                "url": self._record_url(record_id),
+                "pushedDate": js_iso_date(data.get("modifiedDate")),
+            }
+        except (OutboundError, HostNotAllowed, ConnectorError) as exc:
+            raise self._error("Unable to update record", exc) from None
+
+    async def create_comment(
+        self, record_id: Any, comment: JsonObject, created_date: str
+    ) -> JsonObject:
+        """POST a comment to the record's comments field."""
+        try:
+            field = self.mappings.get("commentsConfig")
+            field_id = field["id"] if field else None
+            if not field_id:
+                raise ConnectorError(f"No comment field mapped in {NAME} connector")
+            await self._request(
+                "post",
+                f"{self.api_url}/app/{self.app_id}/record/{js_template_string(record_id)}"
+                f"/{field_id}/comment",
+                {
+                    "createdDate": created_date,
+                    "fieldId": field_id,
+                    "isRichText": True,
+                    "message": comment["comment"],
+                },
+            )
+            # Swimlane answers without the comment's id, so Kibana reports the case's.
+            return {"commentId": comment["commentId"], "pushedDate": created_date}
+        except (OutboundError, HostNotAllowed, ConnectorError) as exc:
+            raise self._error("Unable to create comment", exc) from None
+
+    def _record(self, incident: JsonObject, record_id: str | None = None) -> JsonObject:
+        """The record body: each mapped, non-empty value under its field id."""
+        values: JsonObject = {}
+        for mapping_key, incident_key in _MAPPED_VALUES:
+            field = self.mappings.get(mapping_key)
+            value = incident.get(incident_key)
+            if not field or not value:
+                continue
+            if field["fieldType"] == "numeric":
+                number = js_number(value)
+                values[field["id"]] = 0 if number is None else number
+            else:
+                values[field["id"]] = value
+        record: JsonObject = {"applicationId": self.app_id}
+        if record_id:
+            record["id"] = record_id
+        record["values"] = values
+        return record
+
+    def _record_url(self, record_id: str) -> str:
+        return f"{self.url}/record/{self.app_id}/{record_id}"
+
+    async def _request(self, method: str, url: str, body: JsonObject) -> OutboundResponse:
+        return await self.http.request(method.upper(), url, headers=self.headers, json_body=body)
+
+    def _error(self, action: str, exc: Exception) -> ConnectorError:
+        response = exc.response if isinstance(exc, OutboundError) else None
+        status = response.status if response is not None else 500
+        reason = _reason(_response_data(response) if response is not None else None)
+        message = exc.message if isinstance(exc, OutboundError | ConnectorError) else str(exc)
+        return ConnectorError(
+            f"[Action][{NAME}]: {action} in application with id {self.app_id}. "
+            f"Status: {status}. Error: {message}. Reason: {reason}"
+        )
+
+
+def _response_data(response: OutboundResponse) -> Any:
+    """The body as axios hands it over: parsed JSON, else the text."""
+    data = response.json_or_none()
+    return response.text if data is None and response.content.strip() != b"null" else data
+
+
+def _valid_response(
+    response: OutboundResponse, method: str, url: str, required: tuple[str, ...]
+) -> JsonObject:
+    """The response data, after Kibana's `throwIfResponseIsNotValid` checks."""
+    data = _response_data(response)
+    # Kibana lets a 204 through unchecked, whatever its content type.
+    if response.status == 204:
+        return data if isinstance(data, dict) else {}
+    content_type = response.headers.get("content-type", "undefined")
+    if "application/json" not in content_type:
+        raise ConnectorError(
+            f"Unsupported content type: {content_type} in {method} {url}. "
+            "Supported content types: application/json"
+        )
+    if not _is_empty(data) and not isinstance(data, dict | list):
+        raise ConnectorError("Response is not a valid JSON")
+    missing = ConnectorError(
+        f"Response is missing at least one of the expected fields: {','.join(required)}"
+    )
+    if not isinstance(data, dict) or any(key not in data for key in required):
+        raise missing
+    return data
+
+
+def _is_empty(data: Any) -> bool:
+    """lodash's `isEmpty` for a decoded JSON value."""
+    if isinstance(data, str | list | dict):
+        return len(data) == 0
+    return True
+
+
+def _reason(data: Any) -> str:
+    """Swimlane's error body as `Argument (ErrorCode)`, or `unknown`."""
+    if isinstance(data, dict):
+        code, argument = data.get("ErrorCode"), data.get("Argument")
+        if code is not None and argument is not None:
+            return f"{js_template_string(argument)} ({js_template_string(code)})"
+    return "unknown"
+
+
+def js_iso_date(value: Any) -> str:
+    """`new Date(value).toISOString()`; ConnectorError `Invalid time value` if it is no date."""
+    try:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return format_time(datetime.fromtimestamp(value / 1000, UTC))
+        if isinstance(value, str):
+            moment = parse_time(value)
+            return format_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise ConnectorError("Invalid time value")
+
+
+CONNECTOR_TYPES: tuple[ConnectorType, ...] = (Swimlane(),)

@@ -1,0 +1,213 @@
+"""Mustache rendering as Kibana's `renderMustacheStringNoEscape` does it, and JS helpers.
+
+Kibana renders connector templates (URLs and JSON bodies) with mustache.js and no
+variables of its own: `{{{x}}}` and `{{&x}}` insert a value as is, `{{x}}` inserts it
+HTML-escaped (mustache.js's default escape, which that function leaves in place),
+sections render once per truthy value, and a template that does not parse renders as
+Kibana's error text instead of raising.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from opencases.kibana.validation import js_string
+
+_HTML_ESCAPES = {
+    "&": "&amp;",
+    "<": "&lt;",
+    ">": "&gt;",
+    '"': "&quot;",
+    "'": "&#39;",
+    "/": "&#x2F;",
+    "`": "&#x60;",
+    "=": "&#x3D;",
+}
+_HTML_SPECIAL = re.compile(r"[&<>\"'`=/]")
+
+
+class TemplateError(Exception):
+    """A template mustache.js refuses to parse (its message is mustache.js's)."""
+
+
+@dataclass(slots=True)
+class _Section:
+    name: str
+    inverted: bool
+    start: int
+    children: list[_Node] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class _Variable:
+    name: str
+    escaped: bool
+
+
+_Node = str | _Variable | _Section
+
+
+def render(template: str, variables: Mapping[str, Any]) -> str:
+    """`template` rendered with `variables`, or Kibana's text for a template that fails."""
+    try:
+        nodes = _parse(template)
+    except TemplateError as exc:
+        return f'error rendering mustache template "{template}": {exc}'
+    return _render(nodes, [variables])
+
+
+def _parse(template: str) -> list[_Node]:
+    root: list[_Node] = []
+    open_sections: list[_Section] = []
+    children = root
+    position = 0
+    while True:
+        start = template.find("{{", position)
+        if start < 0:
+            if position < len(template):
+                children.append(template[position:])
+            break
+        if start > position:
+            children.append(template[position:start])
+        kind = template[start + 2 : start + 3]
+        if kind == "{":
+            close = template.find("}}}", start + 3)
+            end = close + 3
+        else:
+            close = template.find("}}", start + 2)
+            end = close + 2
+        if close < 0:
+            raise TemplateError(f"Unclosed tag at {len(template)}")
+        inner = template[start + 2 : close]
+        position = end
+        if kind in ("{", "&"):
+            children.append(_Variable(inner[1:].strip(), escaped=False))
+        elif kind in ("#", "^"):
+            section = _Section(inner[1:].strip(), inverted=kind == "^", start=start)
+            children.append(section)
+            open_sections.append(section)
+            children = section.children
+        elif kind == "/":
+            name = inner[1:].strip()
+            if not open_sections:
+                raise TemplateError(f'Unopened section "{name}" at {start}')
+            section = open_sections.pop()
+            if section.name != name:
+                raise TemplateError(f'Unclosed section "{section.name}" at {start}')
+            children = open_sections[-1].children if open_sections else root
+        elif kind in ("!", ">", "="):
+            # Comments, partials (Kibana passes none) and delimiter changes render nothing.
+            continue
+        else:
+            children.append(_Variable(inner.strip(), escaped=True))
+    if open_sections:
+        section = open_sections[-1]
+        raise TemplateError(f'Unclosed section "{section.name}" at {len(template)}')
+    return root
+
+
+def _render(nodes: Sequence[_Node], stack: list[Any]) -> str:
+    parts: list[str] = []
+    for node in nodes:
+        if isinstance(node, str):
+            parts.append(node)
+        elif isinstance(node, _Variable):
+            value = _lookup(stack, node.name)
+            if value is not None:
+                text = _as_text(value)
+                parts.append(_escape_html(text) if node.escaped else text)
+        else:
+            value = _lookup(stack, node.name)
+            empty = not value
+            if node.inverted:
+                if empty:
+                    parts.append(_render(node.children, stack))
+            elif isinstance(value, list):
+                parts.extend(_render(node.children, [*stack, item]) for item in value)
+            elif not empty:
+                parts.append(_render(node.children, [*stack, value]))
+    return "".join(parts)
+
+
+def _lookup(stack: list[Any], name: str) -> Any:
+    if name == ".":
+        return stack[-1]
+    names = name.split(".")
+    for context in reversed(stack):
+        value = context
+        found = True
+        for key in names:
+            if isinstance(value, Mapping) and key in value:
+                value = value[key]
+            else:
+                found = False
+                break
+        if found:
+            return value
+    return None
+
+
+def _as_text(value: Any) -> str:
+    """How mustache.js writes a value: `String(value)`."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, Mapping):
+        return "[object Object]"
+    if isinstance(value, list):
+        return ",".join("" if item is None else _as_text(item) for item in value)
+    return js_string(value)
+
+
+def _escape_html(text: str) -> str:
+    return _HTML_SPECIAL.sub(lambda match: _HTML_ESCAPES[match.group()], text)
+
+
+def encode_uri_component(value: str) -> str:
+    """JavaScript's `encodeURIComponent`."""
+    return quote(value, safe="-_.!~*'()")
+
+
+def js_template_string(value: Any) -> str:
+    """JavaScript's `${value}` for a decoded JSON value."""
+    return _as_text(value) if value is not None else "null"
+
+
+_SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
+_FORBIDDEN_HOST = re.compile(r"[\s#%/:<>?@\[\\\]^|]")
+
+
+def parses_as_url(value: str) -> bool:
+    """Whether WHATWG's `new URL(value)` (Node's) accepts `value`, for the cases Kibana meets."""
+    text = value.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10 ")
+    match = _SCHEME.match(text)
+    if match is None:
+        return False
+    scheme = match.group()[:-1].lower()
+    if scheme not in _SPECIAL_SCHEMES:
+        return True
+    rest = text[match.end() :].lstrip("/\\")
+    authority = re.split(r"[/?#\\]", rest, maxsplit=1)[0]
+    host_and_port = authority.rpartition("@")[2]
+    if host_and_port.startswith("["):
+        return host_and_port.find("]") > 1
+    host, _, port = host_and_port.partition(":")
+    if not host or _FORBIDDEN_HOST.search(host):
+        return False
+    return port == "" or (port.isdigit() and int(port) <= 65535)
+
+
+def url_problem(url: str) -> str | None:
+    """What Kibana's `assertURL` says of `url` (None when it is an http(s) URL with a host)."""
+    if not parses_as_url(url):
+        return "Invalid URL"
+    parts = urlsplit(url.strip())
+    if not parts.hostname:
+        return "URL must contain hostname"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "Invalid protocol"
+    return None

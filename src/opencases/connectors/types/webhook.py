@@ -1,0 +1,205 @@
+"""Webhook (`.webhook`): sends the action's body to a URL (an alerting connector, not for cases).
+
+The version followed is Kibana 8.x's (config-schema messages): methods `post` and `put`,
+basic or SSL authentication.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from typing import Any, Literal
+
+import msgspec
+from msgspec import UNSET, UnsetType
+
+from opencases.connectors.outbound import Outbound, OutboundError
+from opencases.connectors.types.base import (
+    ConnectorError,
+    ConnectorType,
+    Execution,
+    ExecutorResult,
+    JsonObject,
+    ValidationFailed,
+    check,
+    ensure_url_allowed,
+)
+from opencases.connectors.types.templates import js_template_string, parses_as_url
+from opencases.kibana.time import format_time
+
+Null = Literal[None]
+_LEADING_INTEGER = re.compile(r"\s*([+-]?\d+)")
+BASIC_AUTH = "webhook-authentication-basic"
+SSL_AUTH = "webhook-authentication-ssl"
+AuthTypeName = Literal["webhook-authentication-basic", "webhook-authentication-ssl", None]
+CertType = Literal["ssl-crt-key", "ssl-pfx"]
+VerificationMode = Literal["none", "certificate", "full"]
+
+
+class WebhookSecrets(msgspec.Struct, kw_only=True):
+    """Credentials of the webhook connectors: basic auth, or an SSL certificate."""
+
+    user: str | Null = None
+    password: str | Null = None
+    crt: str | Null = None
+    key: str | Null = None
+    pfx: str | Null = None
+
+
+def validate_webhook_secrets(secrets: JsonObject) -> JsonObject:
+    """The secrets with their defaults; exactly one way to authenticate, or none."""
+    s = check(WebhookSecrets, secrets)
+    if (
+        (not s.password and not s.user and not s.crt and not s.key and not s.pfx)
+        or (s.password and s.user and not s.crt and not s.key and not s.pfx)
+        or (s.crt and s.key and not s.user and not s.pfx)
+        or (not s.crt and not s.key and not s.user and s.pfx)
+    ):
+        return msgspec.to_builtins(s)  # type: ignore[no-any-return]
+    raise ValidationFailed(
+        "must specify one of the following schemas: user and password; crt and key "
+        "(with optional password); or pfx (with optional password)"
+    )
+
+
+def basic_auth(config: JsonObject, secrets: JsonObject) -> tuple[str, str] | None:
+    """The user and password to send, when the config asks for basic auth and has both."""
+    # Connectors made before `authType` existed mean basic auth by `hasAuth: true`.
+    wants_basic = config["hasAuth"] and config.get("authType") in (BASIC_AUTH, None)
+    user, password = secrets.get("user"), secrets.get("password")
+    if wants_basic and isinstance(user, str) and isinstance(password, str):
+        return user, password
+    return None
+
+
+def refuse_certificate_auth(config: JsonObject) -> None:
+    """ConnectorError for SSL certificate authentication, which OpenCases cannot send yet."""
+    if config.get("authType") == SSL_AUTH:
+        raise ConnectorError(
+            "SSL certificate authentication (authType webhook-authentication-ssl) "
+            "is not supported by OpenCases"
+        )
+
+
+class WebhookConfig(msgspec.Struct, kw_only=True):
+    """The connector's config."""
+
+    url: str
+    method: Literal["post", "put"] = "post"
+    headers: dict[str, str] | Null = None
+    hasAuth: bool = True
+    authType: AuthTypeName | UnsetType = UNSET
+    certType: CertType | UnsetType = UNSET
+    ca: str | UnsetType = UNSET
+    verificationMode: VerificationMode | UnsetType = UNSET
+
+
+class WebhookParams(msgspec.Struct, kw_only=True):
+    """The execution params: the body to send."""
+
+    body: str | UnsetType = UNSET
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Webhook(ConnectorType):
+    """Kibana's `.webhook` connector type."""
+
+    id = ".webhook"
+    name = "Webhook"
+    minimum_license_required = "gold"
+    supported_feature_ids = ("alerting", "uptime", "siem")
+
+    def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
+        """The config with its defaults; the URL must parse and be an allowed host."""
+        validated = check(WebhookConfig, config)
+        if not parses_as_url(validated.url):
+            raise ValidationFailed(
+                "error configuring webhook action: unable to parse url: TypeError: Invalid URL"
+            )
+        ensure_url_allowed(http, validated.url, prefix="error configuring webhook action: ")
+        if validated.authType not in (UNSET, None) and not validated.hasAuth:
+            raise ValidationFailed(
+                "error configuring webhook action: "
+                "authType must be null or undefined if hasAuth is false"
+            )
+        return msgspec.to_builtins(validated)  # type: ignore[no-any-return]
+
+    def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
+        """The secrets with their defaults."""
+        return validate_webhook_secrets(secrets)
+
+    def validate_params(self, params: JsonObject) -> JsonObject:
+        """The params as validated."""
+        return msgspec.to_builtins(check(WebhookParams, params))  # type: ignore[no-any-return]
+
+    def urls(self, config: JsonObject) -> list[str]:
+        """The webhook's URL."""
+        return [config["url"]]
+
+    async def execute(self, execution: Execution) -> ExecutorResult:
+        """Send the body; Kibana's own ok or error result (the webhook never throws)."""
+        config, body = execution.config, execution.params.get("body")
+        refuse_certificate_auth(config)
+        try:
+            await execution.http.request(
+                config["method"].upper(),
+                config["url"],
+                headers=config["headers"] or {},
+                content=body,
+                auth=basic_auth(config, execution.secrets),
+            )
+        except OutboundError as exc:
+            return _error_result(exc)
+        # Kibana answers with the body it sent, not with the webhook's answer.
+        return ExecutorResult(data=UNSET if body is None else body)
+
+
+def _error_result(exc: OutboundError) -> ExecutorResult:
+    response = exc.response
+    if response is None:
+        if exc.code:
+            return _error("error calling webhook, request failed", f"[{exc.code}] {exc.message}")
+        return _error("error calling webhook, request failed", exc.message)
+    message = _response_message(response.json_or_none())
+    service_message = f"[{response.status}] {response.reason}{f': {message}' if message else ''}"
+    if response.status >= 500:
+        return _error("error calling webhook, retry later", service_message, retry=True)
+    if response.status == 429:
+        seconds = _retry_after(response.headers.get("retry-after"))
+        if seconds is None:
+            return _error("error calling webhook, retry later", service_message, retry=True)
+        retry_at = format_time(_now() + timedelta(seconds=seconds))
+        return _error(f"error calling webhook, retry at {retry_at}", service_message, retry_at)
+    return _error("error calling webhook, invalid response", service_message)
+
+
+def _error(
+    message: str, service_message: str, retry: bool | str | UnsetType = UNSET
+) -> ExecutorResult:
+    # Kibana's executor marks every error result a connector returns as the user's.
+    return ExecutorResult(
+        status="error",
+        message=message,
+        service_message=service_message,
+        retry=retry,
+        error_source="user",
+    )
+
+
+def _response_message(data: Any) -> str:
+    """The `message` of a JSON object answer, as `${message}` writes it (else nothing)."""
+    if isinstance(data, dict) and data.get("message"):
+        return js_template_string(data["message"])
+    return ""
+
+
+def _retry_after(value: str | None) -> int | None:
+    """`parseInt(Retry-After, 10)`, or None when that is NaN."""
+    match = _LEADING_INTEGER.match(value or "")
+    return int(match.group(1)) if match else None
+
+
+CONNECTOR_TYPES: tuple[ConnectorType, ...] = (Webhook(),)

@@ -1,0 +1,199 @@
+"""Webhook: validation and Kibana's own ok and error results against a fake endpoint."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+import pytest
+
+from opencases.connectors.outbound import Outbound
+from opencases.connectors.types import webhook
+from opencases.connectors.types.base import ValidationFailed
+from opencases.connectors.types.webhook import Webhook
+from tests.connectors.conftest import RunConnector
+from tests.connectors.fakes import FakeService, timeout
+
+URL = "https://external.example.com/hooks/alert"
+SECRETS = {"user": "elastic", "password": "changeme"}
+
+
+def hook_config(**overrides: Any) -> dict[str, Any]:
+    return {"url": URL, "headers": {"Content-Type": "text/plain"}, **overrides}
+
+
+async def run(
+    run_connector: RunConnector, fake: FakeService, answer: Any, **config: Any
+) -> dict[str, Any]:
+    fake.on("POST", "/hooks/alert", answer)
+    return await run_connector(
+        Webhook(),
+        fake=fake,
+        config=hook_config(**config),
+        secrets=SECRETS,
+        params={"body": "alert fired"},
+    )
+
+
+async def test_ok_result_carries_the_body_sent(
+    run_connector: RunConnector, fake: FakeService
+) -> None:
+    result = await run(run_connector, fake, httpx.Response(200, json={"ignored": True}))
+
+    assert result == {"connector_id": "connector-1", "status": "ok", "data": "alert fired"}
+    [request] = fake.received
+    assert request.summary() == {
+        "method": "POST",
+        "path": "/hooks/alert",
+        "query": {},
+        "body": "alert fired",
+    }
+    assert request.headers["content-type"] == "text/plain"
+    assert request.headers["authorization"] == (
+        "Basic " + base64.b64encode(b"elastic:changeme").decode()
+    )
+
+
+async def test_put_without_body_and_without_auth(
+    run_connector: RunConnector, fake: FakeService
+) -> None:
+    fake.on("PUT", "/hooks/alert", httpx.Response(204))
+
+    result = await run_connector(
+        Webhook(),
+        fake=fake,
+        config={"url": URL, "method": "put", "hasAuth": False},
+        secrets={},
+        params={},
+    )
+
+    assert result == {"connector_id": "connector-1", "status": "ok"}
+    [request] = fake.received
+    assert (request.method, request.body) == ("PUT", None)
+    assert "authorization" not in request.headers
+
+
+def error(message: str, service_message: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "connector_id": "connector-1",
+        "status": "error",
+        "message": message,
+        "service_message": service_message,
+        "errorSource": "user",
+        **extra,
+    }
+
+
+async def test_5xx_asks_to_retry_later(run_connector: RunConnector, fake: FakeService) -> None:
+    answer = httpx.Response(503, json={"message": "down for maintenance"})
+
+    result = await run(run_connector, fake, answer)
+
+    assert result == error(
+        "error calling webhook, retry later",
+        "[503] Service Unavailable: down for maintenance",
+        retry=True,
+    )
+
+
+async def test_429_with_retry_after_asks_to_retry_at_a_time(
+    run_connector: RunConnector, fake: FakeService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(webhook, "_now", lambda: datetime(2024, 5, 6, 7, 8, 9, 10_000, UTC))
+    answer = httpx.Response(429, headers={"Retry-After": "30"}, text="slow down")
+
+    result = await run(run_connector, fake, answer)
+
+    assert result == error(
+        "error calling webhook, retry at 2024-05-06T07:08:39.010Z",
+        "[429] Too Many Requests",
+        retry="2024-05-06T07:08:39.010Z",
+    )
+
+
+async def test_429_without_retry_after_asks_to_retry_later(
+    run_connector: RunConnector, fake: FakeService
+) -> None:
+    result = await run(run_connector, fake, httpx.Response(429, headers={"Retry-After": "soon"}))
+
+    assert result == error(
+        "error calling webhook, retry later", "[429] Too Many Requests", retry=True
+    )
+
+
+async def test_4xx_is_an_invalid_response(run_connector: RunConnector, fake: FakeService) -> None:
+    result = await run(run_connector, fake, httpx.Response(400, json={"message": "bad body"}))
+
+    assert result == error("error calling webhook, invalid response", "[400] Bad Request: bad body")
+
+
+async def test_timeout_is_a_failed_request(run_connector: RunConnector, fake: FakeService) -> None:
+    result = await run(run_connector, fake, timeout)
+
+    assert result == error(
+        "error calling webhook, request failed", "[ECONNABORTED] timeout of 60000ms exceeded"
+    )
+
+
+HTTP = Outbound(allowed_hosts=("external.example.com",))
+
+
+def config_error(config: dict[str, Any]) -> str:
+    with pytest.raises(ValidationFailed) as caught:
+        Webhook().validate_config(config, http=HTTP)
+    return caught.value.message
+
+
+def test_config_defaults_and_messages() -> None:
+    assert Webhook().validate_config({"url": URL}, http=HTTP) == {
+        "url": URL,
+        "method": "post",
+        "headers": None,
+        "hasAuth": True,
+    }
+    assert config_error({}) == "[url]: expected value of type [string] but got [undefined]"
+    assert config_error({"url": "example.com/do-something"}) == (
+        "error configuring webhook action: unable to parse url: TypeError: Invalid URL"
+    )
+    assert config_error({"url": "http://elsewhere.example.com"}) == (
+        'error configuring webhook action: target url "http://elsewhere.example.com" '
+        "is not added to the Kibana config xpack.actions.allowedHosts"
+    )
+    assert config_error(
+        {"url": URL, "hasAuth": False, "authType": "webhook-authentication-basic"}
+    ) == (
+        "error configuring webhook action: authType must be null or undefined if hasAuth is false"
+    )
+    assert config_error({"url": URL, "method": "delete"}) == (
+        "[method]: types that failed validation:\n"
+        "- [method.0]: expected value to equal [post] but got [delete]\n"
+        "- [method.1]: expected value to equal [put] but got [delete]"
+    )
+
+
+def test_secrets_need_user_and_password_together() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        Webhook().validate_secrets({"password": "changeme"}, http=HTTP)
+
+    assert caught.value.message == (
+        "must specify one of the following schemas: user and password; crt and key "
+        "(with optional password); or pfx (with optional password)"
+    )
+
+
+async def test_params_body_must_be_a_string(run_connector: RunConnector, fake: FakeService) -> None:
+    result = await run_connector(
+        Webhook(), fake=fake, config=hook_config(), secrets=SECRETS, params={"body": {"a": 1}}
+    )
+
+    assert result == {
+        "connector_id": "connector-1",
+        "status": "error",
+        "message": "error validating action params: "
+        "[body]: expected value of type [string] but got [Object]",
+        "retry": False,
+        "errorSource": "user",
+    }
+    assert fake.received == []

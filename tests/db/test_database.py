@@ -1,6 +1,8 @@
-"""The db layer: read_cached sees every write, from this process or another."""
+"""The db layer: read_cached sees every write; each transaction commits or fails on its own."""
 
 from __future__ import annotations
+
+import asyncio
 
 from opencases.db import Database, connect
 
@@ -50,3 +52,43 @@ async def test_read_cached_sees_writes_of_this_and_other_connections(
         assert cached_loads == 1  # the second read came from memory
     else:
         assert cached_loads == 2  # PostgreSQL reads every time
+
+
+class Refused(Exception):
+    """A transaction's own failure, after its statements ran."""
+
+
+async def write_or_fail(db: Database, space_id: str, *, fail: bool) -> None:
+    """Insert a space in a transaction that then fails when `fail`."""
+    async with db.transaction() as tx:
+        await tx.execute(
+            "INSERT INTO spaces (id, name, disabled_features, revision, created_at, updated_at)"
+            " VALUES (:id, :id, '[]', 1, 'now', 'now')",
+            {"id": space_id},
+        )
+        if fail:
+            raise Refused(space_id)
+
+
+async def test_concurrent_transactions_commit_or_roll_back_each_on_its_own(
+    db: Database, database_url: str
+) -> None:
+    # On SQLite these share one COMMIT (group commit): a failed one must not take the
+    # others with it, nor leave its own writes behind.
+    outcomes = await asyncio.gather(
+        *(write_or_fail(db, f"s{index}", fail=index % 3 == 0) for index in range(12)),
+        return_exceptions=True,
+    )
+
+    assert [type(outcome).__name__ for outcome in outcomes] == [
+        "Refused" if index % 3 == 0 else "NoneType" for index in range(12)
+    ]
+    # Committed when the block ended: another connection (another process) sees them.
+    other = await connect(database_url, pool_size=1)
+    try:
+        rows = await other.fetch_all("SELECT id FROM spaces WHERE id LIKE 's%' ORDER BY id")
+    finally:
+        await other.close()
+    assert sorted(row["id"] for row in rows) == sorted(
+        f"s{index}" for index in range(12) if index % 3 != 0
+    )

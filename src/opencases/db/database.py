@@ -149,6 +149,12 @@ def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
 
+def _retrieve(batch: asyncio.Future[None]) -> None:
+    """Mark a failed batch's error as seen: each member also gets it (or rolled back)."""
+    if not batch.cancelled():
+        batch.exception()
+
+
 def _begin_waiting(connection: sqlite3.Connection) -> None:
     """BEGIN IMMEDIATE, waiting for another process's write transaction to end."""
     deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
@@ -181,6 +187,9 @@ class SQLiteDatabase:
         # job, on the writer thread, so the loop cannot stall behind another process.
         self._writer.execute("PRAGMA busy_timeout=0")
         self._write_lock = asyncio.Lock()
+        # The open transaction's outcome, while it gathers requests to commit together.
+        self._batch: asyncio.Future[None] | None = None
+        self._committing: asyncio.Future[None] | None = None
         self._reads: dict[Hashable, Any] = {}
         self._reads_version = -1
         self._reads_checked = False
@@ -232,27 +241,56 @@ class SQLiteDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
+        # Group commit: the transactions that queue up while a COMMIT is on disk run
+        # next, each in its own savepoint of one SQLite transaction, and share its COMMIT.
+        # Every one still answers only after that COMMIT (its fsync) is done.
         async with self._write_lock:
-            # IMMEDIATE takes the write lock now, so a conflict shows here, not at commit.
-            # It is usually free: try on the loop; if another process holds it, wait for
-            # it on the writer thread.
-            try:
-                self._writer.execute("BEGIN IMMEDIATE")
-            except sqlite3.OperationalError as exc:
-                if not _is_busy(exc):
-                    raise
-                await self.on_writer(_begin_waiting)
+            batch = self._batch
+            if batch is None:
+                await self._begin()
+                batch = self._batch = asyncio.get_running_loop().create_future()
+                batch.add_done_callback(_retrieve)
+                self._committing = asyncio.ensure_future(self._commit(batch))
+            self._writer.execute("SAVEPOINT request")
             try:
                 yield _SQLiteWriter(self._writer)
             except BaseException:
-                self._writer.execute("ROLLBACK")
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK TO request")
+                    self._writer.execute("RELEASE request")
                 raise
-            else:
+            self._writer.execute("RELEASE request")
+        await asyncio.shield(batch)
+
+    async def _begin(self) -> None:
+        # IMMEDIATE takes the write lock now, so a conflict shows here, not at commit.
+        # It is usually free: try on the loop; if another process holds it, wait for it
+        # on the writer thread.
+        try:
+            self._writer.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            await self.on_writer(_begin_waiting)
+
+    async def _commit(self, batch: asyncio.Future[None]) -> None:
+        # Queued behind the transactions already waiting, which so join this batch.
+        async with self._write_lock:
+            self._batch = None
+            try:
                 await self.on_writer(lambda c: c.execute("COMMIT"))
-                # What this process just wrote is read back at once, in this same turn.
-                self._reads_checked = False
+            except BaseException as exc:
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+                batch.set_exception(exc)
+            else:
+                batch.set_result(None)
+            # What this process just wrote is read back at once, in this same turn.
+            self._reads_checked = False
 
     async def close(self) -> None:
+        if self._committing is not None:
+            await asyncio.wait([self._committing])
         self._reader.close()
         self._executor.submit(self._writer.close).result()
         self._executor.shutdown()

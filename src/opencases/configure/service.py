@@ -235,18 +235,22 @@ def _response(
 # --- the three operations ---------------------------------------------------------
 
 
-async def find(
-    *, context: RequestContext, owners: Sequence[str] | None
-) -> list[store.ConfigurationDocument]:
-    """The space's configurations the caller may read, newest first (of `owners` if given)."""
+async def find(*, context: RequestContext, owners: Sequence[str] | None) -> msgspec.Raw:
+    """The JSON of the space's configurations the caller may read, newest first.
+
+    Of `owners` if given. The encoded answer is what is cached: a repeated GET (the
+    common case) costs neither a query nor encoding until the next write.
+    """
     authorized = await context.ensure_any_owner(FIND)
     # Kibana drops requested owners the caller may not read, without a 403.
     wanted = [owner for owner in authorized if owners is None or owner in owners]
     space_id = context.space.id
-    return await context.db.read_cached(
-        ("configurations", space_id, tuple(wanted)),
-        lambda: store.find_documents(context.db, space_id=space_id, owners=wanted),
-    )
+
+    async def load() -> msgspec.Raw:
+        documents = await store.find_documents(context.db, space_id=space_id, owners=wanted)
+        return msgspec.Raw(msgspec.json.encode(documents))
+
+    return await context.db.read_cached(("configurations", space_id, tuple(wanted)), load)
 
 
 async def create(*, context: RequestContext, request: ConfigurationRequest) -> Configuration:

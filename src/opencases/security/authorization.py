@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection, Iterable, Sequence
 from enum import IntEnum
 from typing import Protocol
@@ -123,19 +124,23 @@ def space_privileges(roles: Iterable[RoleGrant], space_id: str) -> SpacePrivileg
 
 def owners_in_space(space: SpaceScope) -> list[str]:
     """The owners that exist in a space: those whose feature is not disabled there."""
-    disabled = {feature_id(name) for name in space.disabledFeatures}
-    return [owner for owner, feature in OWNERS.items() if feature.id not in disabled]
+    return list(_owners_without(tuple(space.disabledFeatures)))
+
+
+@functools.lru_cache(maxsize=256)
+def _owners_without(disabled_features: tuple[str, ...]) -> tuple[str, ...]:
+    disabled = {feature_id(name) for name in disabled_features}
+    return tuple(owner for owner, feature in OWNERS.items() if feature.id not in disabled)
 
 
 def authorized_owners(
     *, privileges: SpacePrivileges, space: SpaceScope, operation: Operation
 ) -> list[str]:
     """The owners for which `operation` is allowed in `space`."""
-    return [
-        owner
-        for owner in owners_in_space(space)
-        if privileges.level(OWNERS[owner].id) >= operation.level
-    ]
+    owners = owners_in_space(space)
+    if privileges.superuser:
+        return owners
+    return [owner for owner in owners if privileges.level(OWNERS[owner].id) >= operation.level]
 
 
 def ensure_authorized(
@@ -167,3 +172,11 @@ def unauthorized(operation: Operation, owners: Collection[str]) -> Forbidden:
     """Kibana's Cases 403: `Unauthorized to <verb> <docType> <owners>`."""
     owner_message = f'with owners: "{", ".join(owners)}"' if owners else "of any owner"
     return Forbidden(f"Unauthorized to {operation.verb} {operation.doc_type} {owner_message}")
+
+
+def ensure_feature(
+    *, privileges: SpacePrivileges, feature: str, level: Level, message: str
+) -> None:
+    """Raise Forbidden(message) unless `feature` is granted at `level` or above."""
+    if privileges.level(feature) < level:
+        raise Forbidden(message)

@@ -15,6 +15,10 @@ JsonObject = dict[str, Any]
 License = Literal["basic", "standard", "gold", "platinum", "enterprise", "trial"]
 S = TypeVar("S", bound=msgspec.Struct)
 
+# config-schema's `schema.nullable(x)` is `oneOf([x, literal(null)])`, and reports both
+# members when a value fails; `Literal[None]` (not `None`) keeps that second member.
+Null = Literal[None]
+
 
 class ValidationFailed(Exception):
     """A config, secrets, connector or params value a type refuses (message without prefix)."""
@@ -67,6 +71,19 @@ def check(tp: type[S], value: Any) -> S:
         return validate(tp, value, style="config-schema", where="")
     except BadRequest as exc:
         raise ValidationFailed(exc.message) from None
+
+
+def with_object_defaults(params: JsonObject) -> JsonObject:
+    """The params with an absent `subActionParams` / `incident` read as `{}`.
+
+    config-schema gives an object whose keys are all optional a default of `{}`, so
+    Kibana validates (and reports) the missing object's fields rather than the object.
+    """
+    filled = dict(params)
+    sub_params = filled.setdefault("subActionParams", {})
+    if isinstance(sub_params, dict) and "incident" not in sub_params:
+        filled["subActionParams"] = {**sub_params, "incident": {}}
+    return filled
 
 
 def ensure_url_allowed(http: Outbound, url: str, *, prefix: str = "") -> None:

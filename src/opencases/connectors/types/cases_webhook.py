@@ -22,17 +22,21 @@ from opencases.connectors.types.base import (
     Execution,
     ExecutorResult,
     JsonObject,
+    Null,
     ValidationFailed,
     check,
+    with_object_defaults,
 )
-from opencases.connectors.types.swimlane import with_object_defaults
-from opencases.connectors.types.templates import (
+from opencases.connectors.types.javascript import (
+    axios_data,
     encode_uri_component,
-    js_template_string,
+    is_empty,
+    js_text,
+    normalize_url,
     parses_as_url,
-    render,
     url_problem,
 )
+from opencases.connectors.types.templates import render
 from opencases.connectors.types.webhook import (
     BASIC_AUTH,
     AuthTypeName,
@@ -47,8 +51,6 @@ from opencases.kibana.validation import json_stringify
 
 NAME = "Webhook - Case Management"
 CONFIG_ERROR = "error configuring cases webhook action: "
-
-Null = Literal[None]
 
 
 class CasesWebhookConfig(msgspec.Struct, kw_only=True):
@@ -310,7 +312,7 @@ def _service_error(exc: Exception, action: str) -> ConnectorError:
     response = exc.response if isinstance(exc, OutboundError) else None
     answer = reason = ""
     if response is not None:
-        data = _response_data(response)
+        data = axios_data(response.content)
         if data:
             answer = json_stringify(data)
         reason = f"Reason: {response.reason}"
@@ -334,14 +336,11 @@ def _external(external_id: str) -> JsonObject:
     return {"external": {"system": {"id": external_id}}}
 
 
-_DOUBLE_SLASHES = re.compile(r"([^:]/)/+")
-
-
 def _checked_url(url: str, description: str) -> str:
     """The URL normalised, or `Invalid <description>: Error: <why>`."""
     problem = url_problem(url)
     if problem is None:
-        return _DOUBLE_SLASHES.sub(r"\1", url.removesuffix("/"))
+        return normalize_url(url)
     raise _Failure(f"Invalid {description}: Error: {problem}")
 
 
@@ -357,18 +356,10 @@ def _check_json(text: str, description: str) -> None:
         raise _Failure(f"JSON Error: {description} must be valid JSON") from None
 
 
-def _response_data(response: OutboundResponse) -> Any:
-    """The body as axios hands it over: parsed JSON, else the text."""
-    if response.content.strip() == b"null":
-        return None
-    data = response.json_or_none()
-    return response.text if data is None else data
-
-
 def _valid_data(response: OutboundResponse, method: str, url: str, *required: str) -> Any:
     """The response data, after Kibana's `throwDescriptiveErrorIfResponseIsNotValid` checks."""
-    data = _response_data(response)
-    if response.status == 204 and _is_empty(data) and not required:
+    data = axios_data(response.content)
+    if response.status == 204 and is_empty(data) and not required:
         return data
     content_type = response.headers.get("content-type")
     if content_type is None:
@@ -381,20 +372,13 @@ def _valid_data(response: OutboundResponse, method: str, url: str, *required: st
             f"Unsupported content type: {content_type} in {method} {url}. "
             "Supported content types: application/json"
         )
-    if not _is_empty(data) and not isinstance(data, dict | list):
+    if not is_empty(data) and not isinstance(data, dict | list):
         raise _Failure("Response is not a valid JSON")
     missing = [key for key in required if _lodash_get(data, key) is _MISSING]
     if missing:
         noun = "fields" if len(missing) > 1 else "field"
         raise _Failure(f"Response is missing the expected {noun}: {', '.join(missing)}")
     return data
-
-
-def _is_empty(data: Any) -> bool:
-    """lodash's `isEmpty` for a decoded JSON value."""
-    if isinstance(data, str | list | dict):
-        return len(data) == 0
-    return True
 
 
 _MISSING: Any = object()
@@ -419,7 +403,7 @@ def _lodash_get(data: Any, path: str) -> Any:
 
 def _value_as_string(data: Any, key: str) -> str:
     """`${get(data, key)}` (the key is known to be there)."""
-    return js_template_string(_lodash_get(data, key))
+    return js_text(_lodash_get(data, key))
 
 
 def _merged_headers(base: dict[str, str], extra: dict[str, str] | None) -> dict[str, str]:

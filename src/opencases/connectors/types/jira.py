@@ -6,15 +6,11 @@ api.ts, index.ts) and the response checks of `actions/server/lib/axios_utils.ts`
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 
-from opencases.connectors.outbound import Outbound, OutboundError, OutboundResponse
+from opencases.connectors.outbound import Outbound, OutboundError
 from opencases.connectors.types.base import (
     ConnectorError,
     ConnectorType,
@@ -24,6 +20,23 @@ from opencases.connectors.types.base import (
     ValidationFailed,
     check,
     ensure_url_allowed,
+)
+from opencases.connectors.types.config_schema import (
+    AnyValue,
+    ArrayOf,
+    Nullable,
+    Object,
+    RecordOf,
+    Schema,
+    SchemaError,
+    String,
+    sub_action_params,
+)
+from opencases.connectors.types.javascript import (
+    axios_data,
+    check_response,
+    encode_uri_component,
+    js_iso_date,
 )
 from opencases.kibana.validation import JS_WHITESPACE, UNDEFINED, js_keys, js_string
 
@@ -49,160 +62,7 @@ class JiraSecrets(msgspec.Struct, forbid_unknown_fields=True):
     apiToken: str
 
 
-# --- params: @kbn/config-schema's oneOf, nullable, recordOf -----------------------
-# Kibana validates Jira's params with a config-schema `oneOf` of eight sub-action
-# objects, and most incident fields are `nullable` (itself a oneOf with `literal(null)`),
-# so a refusal lists every alternative, nested ones indented. The shared validation
-# engine reports only the first error of a union member, so the few types these params
-# use are spelled out here.
-
-
-class _Refused(Exception):
-    """config-schema's SchemaError (or SchemaTypesError, with `children`)."""
-
-    def __init__(
-        self, path: tuple[str, ...], message: str, children: tuple[_Refused, ...] = ()
-    ) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-        self.children = children
-
-    def text(self, level: int = 0) -> str:
-        """The message as config-schema's ValidationError words it."""
-        message = self.message
-        if self.children:
-            lines = (f"{' ' * level}- {child.text(level + 1)}" for child in self.children)
-            message = f"{message}\n" + "\n".join(lines)
-        return f"[{'.'.join(self.path)}]: {message}" if self.path else message
-
-
-Path = tuple[str, ...]
-Schema = Callable[[Any, Path], Any]
-
-
-def _type_name(value: Any) -> str:
-    """type-detect's name for a decoded JSON value, as config-schema quotes it."""
-    if value is UNDEFINED:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "Array" if isinstance(value, list) else "Object"
-
-
-def _parsed(value: Any, path: Path, kind: str) -> Any:
-    # config-schema reads a string given for an object, record or array as JSON.
-    if isinstance(value, str):
-        try:
-            return json.loads(value)
-        except ValueError:
-            raise _Refused(path, f"could not parse {kind} value from json input") from None
-    return value
-
-
-def _string(rule: Callable[[str], str | None] | None = None) -> Schema:
-    def validate(value: Any, path: Path) -> Any:
-        if not isinstance(value, str):
-            found = _type_name(value)
-            raise _Refused(path, f"expected value of type [string] but got [{found}]")
-        message = rule(value) if rule else None
-        if message:
-            raise _Refused(path, message)
-        return value
-
-    return validate
-
-
-def _literal(expected: Any) -> Schema:
-    def validate(value: Any, path: Path) -> Any:
-        if value is UNDEFINED or type(value) is not type(expected) or value != expected:
-            raise _Refused(path, f"expected value to equal [{js_string(expected)}]")
-        return value
-
-    return validate
-
-
-def _any(value: Any, path: Path) -> Any:
-    return value
-
-
-def _object(fields: Mapping[str, Schema]) -> Schema:
-    def validate(value: Any, path: Path) -> Any:
-        # An absent object is `{}`: its own required keys are then reported.
-        value = {} if value is UNDEFINED else _parsed(value, path, "object")
-        if not isinstance(value, dict):
-            found = _type_name(value)
-            raise _Refused(path, f"expected a plain object value, but found [{found}] instead.")
-        result = {}
-        for key, schema in fields.items():
-            checked = schema(value.get(key, UNDEFINED), (*path, key))
-            if checked is not UNDEFINED:
-                result[key] = checked
-        for key in value:
-            if key not in fields:
-                raise _Refused((*path, key), "definition for this key is missing")
-        return result
-
-    return validate
-
-
-def _array_of(item: Schema) -> Schema:
-    def validate(value: Any, path: Path) -> Any:
-        value = _parsed(value, path, "array")
-        if not isinstance(value, list):
-            found = _type_name(value)
-            raise _Refused(path, f"expected value of type [array] but got [{found}]")
-        return [item(element, (*path, str(index))) for index, element in enumerate(value)]
-
-    return validate
-
-
-def _record_of(key: Schema, value: Schema, rule: Callable[[dict[str, Any]], str | None]) -> Schema:
-    def validate(record: Any, path: Path) -> Any:
-        record = _parsed(record, path, "record")
-        if not isinstance(record, dict):
-            found = _type_name(record)
-            raise _Refused(path, f"expected value of type [object] but got [{found}]")
-        result = {}
-        for name in js_keys(record):
-            key(name, (*path, f'key("{name}")'))
-            result[name] = value(record[name], (*path, name))
-        message = rule(record)
-        if message:
-            raise _Refused(path, message)
-        return result
-
-    return validate
-
-
-def _one_of(*members: Schema) -> Schema:
-    def validate(value: Any, path: Path) -> Any:
-        refusals = []
-        for index, member in enumerate(members):
-            try:
-                return member(value, path)
-            except _Refused as refused:
-                # config-schema puts the member's index right after the union's own path.
-                where = (*refused.path[: len(path)], str(index), *refused.path[len(path) :])
-                refusals.append(_Refused(where, refused.message, refused.children))
-        raise _Refused(path, "types that failed validation:", tuple(refusals))
-
-    return validate
-
-
-def _nullable(schema: Schema) -> Schema:
-    either = _one_of(schema, _literal(None))
-
-    def validate(value: Any, path: Path) -> Any:
-        return None if value is UNDEFINED else either(value, path)
-
-    return validate
+# --- params ------------------------------------------------------------------
 
 
 def _label(label: str) -> str | None:
@@ -236,43 +96,33 @@ def _other_field_key(key: str) -> str | None:
     return None
 
 
-_INCIDENT = _object(
+INCIDENT = Object(
     {
-        "summary": _string(),
-        "description": _nullable(_string()),
-        "externalId": _nullable(_string()),
-        "issueType": _nullable(_string()),
-        "priority": _nullable(_string()),
-        "labels": _nullable(_array_of(_string(_label))),
-        "parent": _nullable(_string()),
-        "otherFields": _nullable(
-            _record_of(_string(_other_field_key), _any, _at_most_other_fields)
+        "summary": String(),
+        "description": Nullable(String()),
+        "externalId": Nullable(String()),
+        "issueType": Nullable(String()),
+        "priority": Nullable(String()),
+        "labels": Nullable(ArrayOf(String(_label), from_json=True)),
+        "parent": Nullable(String()),
+        "otherFields": Nullable(
+            RecordOf(String(_other_field_key), AnyValue(), _at_most_other_fields)
         ),
     }
 )
-_PUSH_PARAMS = _object(
-    {
-        "incident": _INCIDENT,
-        "comments": _nullable(_array_of(_object({"comment": _string(), "commentId": _string()}))),
-    }
-)
+COMMENTS = Nullable(ArrayOf(Object({"comment": String(), "commentId": String()}), from_json=True))
 # Kibana's order, which is the order of the alternatives in a refusal.
-_SUB_ACTIONS: dict[str, Schema] = {
-    "getFields": _object({}),
-    "getIncident": _object({"externalId": _string()}),
-    "handshake": _object({}),
-    "pushToService": _PUSH_PARAMS,
-    "issueTypes": _object({}),
-    "fieldsByIssueType": _object({"id": _string()}),
-    "issues": _object({"title": _string()}),
-    "issue": _object({"id": _string()}),
+SUB_ACTIONS: dict[str, Schema] = {
+    "getFields": Object({}),
+    "getIncident": Object({"externalId": String()}),
+    "handshake": Object({}),
+    "pushToService": Object({"incident": INCIDENT, "comments": COMMENTS}),
+    "issueTypes": Object({}),
+    "fieldsByIssueType": Object({"id": String()}),
+    "issues": Object({"title": String()}),
+    "issue": Object({"id": String()}),
 }
-_PARAMS = _one_of(
-    *(
-        _object({"subAction": _literal(name), "subActionParams": schema})
-        for name, schema in _SUB_ACTIONS.items()
-    )
-)
+PARAMS = sub_action_params(SUB_ACTIONS)
 
 
 # --- JavaScript semantics the service relies on -------------------------------------
@@ -310,24 +160,11 @@ def _truthy(value: Any) -> bool:
 
 
 def _iso(value: Any) -> str:
-    """`new Date(value).toISOString()`; RangeError's message for an invalid date."""
-    moment: datetime | None = None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        try:
-            moment = datetime.fromtimestamp(value / 1000, UTC)
-        except (OverflowError, ValueError, OSError):
-            moment = None
-    elif isinstance(value, str):
-        try:
-            moment = datetime.fromisoformat(value)
-        except ValueError:
-            moment = None
-    if moment is None:
-        raise _Thrown("Invalid time value")
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+    """`new Date(value).toISOString()`, thrown inside the service when invalid."""
+    try:
+        return js_iso_date(value)
+    except ConnectorError as error:
+        raise _Thrown(error.message) from None
 
 
 def _property(value: Any, name: str) -> Any:
@@ -335,27 +172,6 @@ def _property(value: Any, name: str) -> Any:
     if value is UNDEFINED or value is None:
         raise _Thrown(f"Cannot read properties of {js_string(value)} (reading '{name}')")
     return value.get(name, UNDEFINED) if isinstance(value, dict) else UNDEFINED
-
-
-def _axios_data(response: OutboundResponse) -> Any:
-    """What axios leaves in `response.data`: parsed JSON, or the body text when not JSON."""
-    if not response.content:
-        return ""
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return response.text
-
-
-def _is_empty(value: Any) -> bool:
-    """lodash's isEmpty for a decoded JSON value."""
-    if isinstance(value, str | list | dict):
-        return len(value) == 0
-    return True
-
-
-def _encode_uri_component(text: str) -> str:
-    return quote(text, safe="-_.!~*'()")
 
 
 def _escape_jql(text: str) -> str:
@@ -406,29 +222,14 @@ class JiraService:
         try:
             response = await self.http.request(method, url, json_body=body, auth=self.auth)
         except OutboundError as exc:
-            data = UNDEFINED if exc.response is None else _axios_data(exc.response)
+            data = UNDEFINED if exc.response is None else axios_data(exc.response.content)
             status = None if exc.response is None else exc.response.status
             raise _Thrown(exc.message, data=data, status=status) from None
-        data = _axios_data(response)
-        if response.status == 204:
-            return data
-        content_type = response.headers.get("content-type", "undefined")
-        if "application/json" not in content_type:
-            raise _Thrown(
-                f"Unsupported content type: {content_type} in {method.lower()} {url}. "
-                "Supported content types: application/json"
-            )
-        if not _is_empty(data) and not isinstance(data, dict | list):
-            raise _Thrown("Response is not a valid JSON")
-        if required:
-            missing = _Thrown(
-                f"Response is missing at least one of the expected fields: {','.join(required)}"
-            )
-            if isinstance(data, list):
-                raise missing
-            for name in required:
-                if _property(data, name) is UNDEFINED:
-                    raise missing
+        data = axios_data(response.content)
+        try:
+            check_response(response, data, method=method.lower(), url=url, required=required)
+        except ConnectorError as error:
+            raise _Thrown(error.message) from None
         return data
 
     def _failure(self, error: _Thrown, action: str) -> _Thrown:
@@ -568,7 +369,7 @@ class JiraService:
         jql = f'project="{self.project_key}" and summary ~"{_escape_jql(title)}"'
         url = (
             f"{self.base_url}/rest/api/2/search/jql"
-            f"?jql={_encode_uri_component(jql)}&fields=summary,key"
+            f"?jql={encode_uri_component(jql)}&fields=summary,key"
         )
         try:
             data = await self._call("GET", url)
@@ -659,9 +460,9 @@ class Jira(ConnectorType):
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params of one of Jira's sub-actions, nullable fields defaulting to null."""
         try:
-            result: JsonObject = _PARAMS(params, ())
-        except _Refused as refused:
-            raise ValidationFailed(refused.text()) from None
+            result: JsonObject = PARAMS.validate(params)
+        except SchemaError as error:
+            raise ValidationFailed(str(error)) from None
         return result
 
     def urls(self, config: JsonObject) -> list[str]:

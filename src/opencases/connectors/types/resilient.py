@@ -16,21 +16,17 @@ from opencases.connectors.types.base import (
     check,
     ensure_url_allowed,
 )
-from opencases.connectors.types.subactions import (
+from opencases.connectors.types.config_schema import (
     ArrayOf,
     Boolean,
-    CaseService,
     Nullable,
     Number,
     Object,
     Schema,
     String,
-    SubActionConnectorType,
-    iso_from_millis,
-    js_text,
-    js_to_number,
-    now_millis,
 )
+from opencases.connectors.types.javascript import js_iso_date, js_text, js_to_number, now_millis
+from opencases.connectors.types.subactions import CaseService, SubActionConnectorType
 from opencases.kibana.validation import UNDEFINED
 
 NAME = "IBM Resilient"
@@ -120,7 +116,7 @@ class ResilientService(CaseService):
         return {
             "title": key,
             "id": key,
-            "pushedDate": iso_from_millis(pushed_date),
+            "pushedDate": js_iso_date(pushed_date),
             "url": f"{self.view_url}/{key}",
         }
 

@@ -9,8 +9,7 @@ application's Import Set API, and OAuth with a JWT assertion.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Annotated, Any, ClassVar
+from typing import Any, ClassVar
 
 import msgspec
 
@@ -26,17 +25,25 @@ from opencases.connectors.types.base import (
     check,
     ensure_url_allowed,
 )
+from opencases.connectors.types.config_schema import (
+    ArrayOf,
+    Nullable,
+    Object,
+    OneOf,
+    Schema,
+    SchemaError,
+    String,
+    sub_action_params,
+)
 from opencases.connectors.types.servicenow_api import (
     ITSM,
-    MISSING,
     SIR,
     Credentials,
     Product,
     ServiceNow,
     ServiceNowFailure,
 )
-from opencases.kibana.errors import BadRequest
-from opencases.kibana.validation import Check, validate
+from opencases.kibana.validation import UNDEFINED
 
 # --- config and secrets -------------------------------------------------------
 
@@ -76,156 +83,46 @@ def _not_allowed_when(fields: str, is_oauth: bool) -> ValidationFailed:
 
 # --- params -------------------------------------------------------------------
 
-
-class Comment(msgspec.Struct, kw_only=True):
-    """A comment to push: it becomes one `work_notes` update."""
-
-    comment: str
-    commentId: str
-
-
-_COMMENT_PATH = "subActionParams.comments.0.#"
-
-
-def _comment_items(comments: list[Any]) -> str | None:
-    """Each comment checked as config-schema's `nullable(arrayOf(object))` reports it."""
-    for index, item in enumerate(comments):
-        try:
-            # One `where` for every index: validation compiles a node per `where`.
-            validate(Comment, item, style="config-schema", where=_COMMENT_PATH)
-        except BadRequest as exc:
-            failure = exc.message.replace(_COMMENT_PATH, f"{_COMMENT_PATH[:-1]}{index}", 1)
-            # `nullable` is a oneOf of the array and null; Kibana prints both failures,
-            # with paths that start at subActionParams whatever the outer member was.
-            return (
-                "types that failed validation:\n"
-                f" - {failure}\n"
-                " - [subActionParams.comments.1]: expected value to equal [null]"
-            )
-    return None
-
-
-Comments = Annotated[list[Any], Check(_comment_items)] | None
-Observables = str | list[str] | None
-
-
-class ITSMIncident(msgspec.Struct, kw_only=True):
-    """The incident fields an ITSM push takes."""
-
-    short_description: str
-    description: str | None = None
-    externalId: str | None = None
-    category: str | None = None
-    subcategory: str | None = None
-    correlation_id: str | None = None
-    correlation_display: str | None = None
-    severity: str | None = None
-    urgency: str | None = None
-    impact: str | None = None
-
-
-class SIRIncident(msgspec.Struct, kw_only=True):
-    """The security incident fields a SecOps push takes."""
-
-    short_description: str
-    description: str | None = None
-    externalId: str | None = None
-    category: str | None = None
-    subcategory: str | None = None
-    correlation_id: str | None = None
-    correlation_display: str | None = None
-    dest_ip: Observables = None
-    malware_hash: Observables = None
-    malware_url: Observables = None
-    source_ip: Observables = None
-    priority: str | None = None
-
-
-class ITSMPushParams(msgspec.Struct, kw_only=True):
-    """`pushToService` params of ITSM."""
-
-    incident: ITSMIncident
-    comments: Comments = None
-
-
-class SIRPushParams(msgspec.Struct, kw_only=True):
-    """`pushToService` params of SecOps."""
-
-    incident: SIRIncident
-    comments: Comments = None
-
-
-class NoParams(msgspec.Struct, kw_only=True):
-    """Params of a sub-action that takes none (`getFields`, `handshake`)."""
-
-
-class GetIncidentParams(msgspec.Struct, kw_only=True):
-    """`getIncident` params."""
-
-    externalId: str
-
-
-class GetChoicesParams(msgspec.Struct, kw_only=True):
-    """`getChoices` params: the fields whose choices to read."""
-
-    fields: list[str]
-
-
-class IncidentToClose(msgspec.Struct, kw_only=True):
-    """Which incident `closeIncident` closes: by id, else by correlation id."""
-
-    externalId: str | None = None
-    correlation_id: str | None = None
-
-
-class CloseIncidentParams(msgspec.Struct, kw_only=True):
-    """`closeIncident` params."""
-
-    incident: IncidentToClose
-
-
-@dataclass(frozen=True, slots=True)
-class SubAction:
-    """One member of Kibana's `oneOf` params schema: a sub-action name and its params."""
-
-    name: str
-    params: type[msgspec.Struct]
-    # config-schema turns an absent object into `{}` and then checks its keys.
-    objects: tuple[str, ...] = ()
-
-    def validate(self, params: JsonObject, index: int) -> JsonObject:
-        """The params with defaults, or ValidationFailed worded for member `index`."""
-        if params.get("subAction", MISSING) != self.name:
-            raise ValidationFailed(f"[{index}.subAction]: expected value to equal [{self.name}]")
-        sub_params = params.get("subActionParams", {})
-        if isinstance(sub_params, dict):
-            sub_params = {**{key: {} for key in self.objects}, **sub_params}
-        try:
-            checked = validate(
-                self.params,
-                sub_params,
-                style="config-schema",
-                where=f"{index}.subActionParams",
-            )
-        except BadRequest as exc:
-            raise ValidationFailed(exc.message) from None
-        for key in params:
-            if key not in ("subAction", "subActionParams"):
-                raise ValidationFailed(f"[{index}.{key}]: definition for this key is missing")
-        return {"subAction": self.name, "subActionParams": msgspec.to_builtins(checked)}
-
-
-def validate_sub_action(sub_actions: tuple[SubAction, ...], params: JsonObject) -> JsonObject:
-    """The first member that accepts `params`, else every member's failure, as config-schema."""
-    failures: list[str] = []
-    for index, sub_action in enumerate(sub_actions):
-        try:
-            return sub_action.validate(params, index)
-        except ValidationFailed as exc:
-            failures.append(exc.message)
-    raise ValidationFailed(
-        "types that failed validation:" + "".join(f"\n- {failure}" for failure in failures)
-    )
+COMMENTS = Nullable(ArrayOf(Object({"comment": String(), "commentId": String()})))
+INCIDENT_FIELDS: dict[str, Schema] = {
+    "short_description": String(),
+    "description": Nullable(String()),
+    "externalId": Nullable(String()),
+    "category": Nullable(String()),
+    "subcategory": Nullable(String()),
+    "correlation_id": Nullable(String()),
+    "correlation_display": Nullable(String()),
+}
+ITSM_INCIDENT = Object(
+    {
+        **INCIDENT_FIELDS,
+        "severity": Nullable(String()),
+        "urgency": Nullable(String()),
+        "impact": Nullable(String()),
+    }
+)
+# An observable kind: one string (ServiceNow splits it) or a list of them.
+OBSERVABLES = OneOf(Nullable(String()), Nullable(ArrayOf(String())))
+SIR_INCIDENT = Object(
+    {
+        **INCIDENT_FIELDS,
+        "dest_ip": OBSERVABLES,
+        "malware_hash": OBSERVABLES,
+        "malware_url": OBSERVABLES,
+        "source_ip": OBSERVABLES,
+        "priority": Nullable(String()),
+    }
+)
+# Kibana's order, which is the order of the alternatives in a refusal.
+COMMON_SUB_ACTIONS: dict[str, Schema] = {
+    "getFields": Object({}),
+    "getIncident": Object({"externalId": String()}),
+    "handshake": Object({}),
+}
+GET_CHOICES = Object({"fields": ArrayOf(String())})
+CLOSE_INCIDENT = Object(
+    {"incident": Object({"externalId": Nullable(String()), "correlation_id": Nullable(String())})}
+)
 
 
 # --- SecOps observables ---------------------------------------------------------
@@ -247,7 +144,7 @@ def format_observables(values: list[str], kind: str) -> list[dict[str, str]]:
     return [{"value": value, "type": kind} for value in dict.fromkeys(values) if value]
 
 
-def _observables_text(observables: Observables) -> str | None:
+def _observables_text(observables: str | list[str] | None) -> str | None:
     return ",".join(observables) if isinstance(observables, list) else observables
 
 
@@ -259,7 +156,7 @@ class ServiceNowConnectorType(ConnectorType):
 
     minimum_license_required: ClassVar[License] = "platinum"
     product: ClassVar[Product]
-    sub_actions: ClassVar[tuple[SubAction, ...]]
+    params: ClassVar[OneOf]
     # Kibana's executor refuses the others even though their params validate.
     implemented: ClassVar[frozenset[str]]
 
@@ -319,7 +216,11 @@ class ServiceNowConnectorType(ConnectorType):
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params of one sub-action, with defaults."""
-        return validate_sub_action(self.sub_actions, params)
+        try:
+            validated: JsonObject = self.params.validate(params)
+        except SchemaError as error:
+            raise ValidationFailed(str(error)) from None
+        return validated
 
     def urls(self, config: JsonObject) -> list[str]:
         """The instance's URL."""
@@ -411,7 +312,7 @@ class ServiceNowConnectorType(ConnectorType):
             pushed["comments"] = []
             for comment in comments:
                 await service.update_incident(
-                    pushed.get("id", MISSING),
+                    pushed.get("id", UNDEFINED),
                     {**incident, service.product.comment_field: comment["comment"]},
                 )
                 pushed["comments"].append(
@@ -427,13 +328,13 @@ class ServiceNowITSM(ServiceNowConnectorType):
     name = "ServiceNow ITSM"
     supported_feature_ids = ("alerting", "cases", "uptime", "siem")
     product = ITSM
-    sub_actions = (
-        SubAction("getFields", NoParams),
-        SubAction("getIncident", GetIncidentParams),
-        SubAction("handshake", NoParams),
-        SubAction("pushToService", ITSMPushParams, objects=("incident",)),
-        SubAction("getChoices", GetChoicesParams),
-        SubAction("closeIncident", CloseIncidentParams, objects=("incident",)),
+    params = sub_action_params(
+        {
+            **COMMON_SUB_ACTIONS,
+            "pushToService": Object({"incident": ITSM_INCIDENT, "comments": COMMENTS}),
+            "getChoices": GET_CHOICES,
+            "closeIncident": CLOSE_INCIDENT,
+        }
     )
     # Kibana's ITSM executor lists neither getIncident nor handshake.
     implemented = frozenset(("getFields", "pushToService", "getChoices", "closeIncident"))
@@ -446,12 +347,12 @@ class ServiceNowSecOps(ServiceNowConnectorType):
     name = "ServiceNow SecOps"
     supported_feature_ids = ("alerting", "cases", "siem")
     product = SIR
-    sub_actions = (
-        SubAction("getFields", NoParams),
-        SubAction("getIncident", GetIncidentParams),
-        SubAction("handshake", NoParams),
-        SubAction("pushToService", SIRPushParams, objects=("incident",)),
-        SubAction("getChoices", GetChoicesParams),
+    params = sub_action_params(
+        {
+            **COMMON_SUB_ACTIONS,
+            "pushToService": Object({"incident": SIR_INCIDENT, "comments": COMMENTS}),
+            "getChoices": GET_CHOICES,
+        }
     )
     implemented = frozenset(("getFields", "pushToService", "getChoices", "getIncident"))
 
@@ -478,7 +379,7 @@ class ServiceNowSecOps(ServiceNowConnectorType):
                 *format_observables(_as_list(incident["malware_url"] or []), "URL"),
             ]
             if observables:
-                await service.bulk_add_observables(observables, pushed.get("id", MISSING))
+                await service.bulk_add_observables(observables, pushed.get("id", UNDEFINED))
         return pushed
 
 

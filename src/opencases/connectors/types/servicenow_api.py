@@ -21,7 +21,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError
-from opencases.kibana.validation import js_string
+from opencases.connectors.types.javascript import axios_data, js_text
+from opencases.kibana.time import format_time
+from opencases.kibana.validation import UNDEFINED
 
 # Kibana prefixes every incident field with this for the Import Set API.
 FIELD_PREFIX = "u_"
@@ -69,36 +71,16 @@ class Answer:
     data: Any
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "undefined"
-
-
-# A property JavaScript would read as `undefined`.
-MISSING: Any = _Missing()
-
-
 def prop(value: Any, key: str | int) -> Any:
-    """`value[key]` as JavaScript reads it: MISSING where JavaScript gives undefined."""
+    """`value[key]` as JavaScript reads it: UNDEFINED where JavaScript gives undefined."""
     if isinstance(value, dict) and isinstance(key, str):
-        return value.get(key, MISSING)
+        return value.get(key, UNDEFINED)
     if isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
         return value[key]
-    if value is None or value is MISSING:
+    if value is None or value is UNDEFINED:
         kind = "null" if value is None else "undefined"
         raise ServiceNowFailure(f"Cannot read properties of {kind} (reading '{key}')")
-    return MISSING
-
-
-def template(value: Any) -> str:
-    """`${value}` in a JavaScript template string."""
-    if value is MISSING:
-        return "undefined"
-    if isinstance(value, dict):
-        return "[object Object]"
-    if isinstance(value, list):
-        return ",".join("" if v is None or v is MISSING else template(v) for v in value)
-    return js_string(value)
+    return UNDEFINED
 
 
 def error_reason(answer: Answer | None) -> str:
@@ -106,9 +88,9 @@ def error_reason(answer: Answer | None) -> str:
     if answer is None or answer.data is None:
         return "unknown: errorResponse was null"
     error = prop(answer.data, "error")
-    if error is None or error is MISSING:
+    if error is None or error is UNDEFINED:
         return "unknown: no error in error response"
-    return f"{template(prop(error, 'message'))}: {template(prop(error, 'detail'))}"
+    return f"{js_text(prop(error, 'message'))}: {js_text(prop(error, 'detail'))}"
 
 
 def service_error(failure: ServiceNowFailure, action: str) -> ServiceNowFailure:
@@ -124,8 +106,8 @@ _SERVICENOW_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2
 
 def pushed_date(timestamp: Any) -> str:
     """Kibana's getPushedDate: ServiceNow's `YYYY-MM-DD HH:MM:SS` (UTC) as ISO, else now."""
-    if timestamp is None or timestamp is MISSING:
-        return iso(datetime.now(UTC))
+    if timestamp is None or timestamp is UNDEFINED:
+        return format_time(datetime.now(UTC))
     match = _SERVICENOW_TIME.fullmatch(timestamp) if isinstance(timestamp, str) else None
     try:
         if match is None:
@@ -135,14 +117,7 @@ def pushed_date(timestamp: Any) -> str:
     except ValueError:
         # `new Date("<garbage> GMT").toISOString()` throws.
         raise ServiceNowFailure("Invalid time value") from None
-    return iso(moment)
-
-
-def iso(moment: datetime) -> str:
-    """`Date.prototype.toISOString()`: UTC with milliseconds and `Z`."""
-    return (
-        moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-    )
+    return format_time(moment)
 
 
 def prepare_incident(use_table_api: bool, incident: dict[str, Any]) -> dict[str, Any]:
@@ -251,11 +226,11 @@ async def request_jwt_access_token(
             headers={"content-type": "application/x-www-form-urlencoded; charset=UTF-8"},
             content=body,
         )
-        status, data = response.status, _axios_data(response.content)
+        status, data = response.status, axios_data(response.content)
     except OutboundError as exc:
         if exc.response is None:
             raise ServiceNowFailure(exc.message) from None
-        status, data = exc.response.status, _axios_data(exc.response.content)
+        status, data = exc.response.status, axios_data(exc.response.content)
     except HostNotAllowed as exc:
         raise ServiceNowFailure(str(exc)) from None
     if status != 200:
@@ -263,16 +238,7 @@ async def request_jwt_access_token(
         raise ServiceNowFailure(
             json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         )
-    return f"{template(prop(data, 'token_type'))} {template(prop(data, 'access_token'))}"
-
-
-def _axios_data(content: bytes) -> Any:
-    text = content.decode("utf-8", errors="replace")
-    try:
-        return json.loads(text)
-    except ValueError:
-        # axios leaves a body that is not JSON as text.
-        return text
+    return f"{js_text(prop(data, 'token_type'))} {js_text(prop(data, 'access_token'))}"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -324,7 +290,7 @@ class ServiceNow:
 
     def incident_view_url(self, sys_id: Any) -> str:
         """Where a person sees the incident in ServiceNow's UI."""
-        return f"{self.url}/nav_to.do?uri={self.product.table}.do?sys_id={template(sys_id)}"
+        return f"{self.url}/nav_to.do?uri={self.product.table}.do?sys_id={js_text(sys_id)}"
 
     # --- transport ------------------------------------------------------
 
@@ -357,13 +323,13 @@ class ServiceNow:
         try:
             response = await self.http.request(method, url, headers=headers, json_body=body)
         except OutboundError as exc:
-            answer = None if exc.response is None else Answer(_axios_data(exc.response.content))
+            answer = None if exc.response is None else Answer(axios_data(exc.response.content))
             raise ServiceNowFailure(exc.message, answer=answer) from None
         except HostNotAllowed as exc:
             raise ServiceNowFailure(str(exc)) from None
-        data = _axios_data(response.content)
+        data = axios_data(response.content)
         result = prop(data, "result")
-        if result is None or result is MISSING:
+        if result is None or result is UNDEFINED:
             # Kibana names the host the TLS handshake named (SNI), so plain HTTP names none.
             host = (urlsplit(url).hostname or "") if url.startswith("https:") else ""
             raise ServiceNowFailure(
@@ -393,10 +359,10 @@ class ServiceNow:
     async def get_incident(self, incident_id: Any) -> Any:
         """One incident, read through the Table API."""
         try:
-            data = await self.call("GET", f"{self.table_url}/{template(incident_id)}")
+            data = await self.call("GET", f"{self.table_url}/{js_text(incident_id)}")
         except ServiceNowFailure as failure:
             raise service_error(
-                failure, f"Unable to get incident with id {template(incident_id)}"
+                failure, f"Unable to get incident with id {js_text(incident_id)}"
             ) from None
         return data["result"]
 
@@ -405,9 +371,9 @@ class ServiceNow:
         result = prop(data, "result")
         if isinstance(result, list) and not result:
             raise ServiceNowFailure("Unexpected result")
-        first = result[0] if isinstance(result, list) else MISSING
+        first = result[0] if isinstance(result, list) else UNDEFINED
         if prop(first, "status") == "error":
-            raise ServiceNowFailure(template(prop(first, "error_message")))
+            raise ServiceNowFailure(js_text(prop(first, "error_message")))
 
     def _written_id(self, data: Any) -> Any:
         result = data["result"]
@@ -422,7 +388,7 @@ class ServiceNow:
             "url": self.incident_view_url(sys_id),
         }
         # JSON leaves out what JavaScript reads as undefined.
-        return {key: value for key, value in pushed.items() if value is not MISSING}
+        return {key: value for key, value in pushed.items() if value is not UNDEFINED}
 
     async def create_incident(self, incident: dict[str, Any]) -> dict[str, Any]:
         """Create an incident; its `{title, id, pushedDate, url}`."""
@@ -443,7 +409,7 @@ class ServiceNow:
             await self.check_if_application_is_installed()
             body = prepare_incident(self.use_table_api, incident)
             if self.use_table_api:
-                data = await self.call("PATCH", f"{self.table_url}/{template(incident_id)}", body)
+                data = await self.call("PATCH", f"{self.table_url}/{js_text(incident_id)}", body)
             else:
                 # The Import Set API only takes POST; this field makes the row an update.
                 body["elastic_incident_id"] = incident_id
@@ -453,7 +419,7 @@ class ServiceNow:
             return self._pushed(updated, "sys_updated_on")
         except ServiceNowFailure as failure:
             raise service_error(
-                failure, f"Unable to update incident with id {template(incident_id)}"
+                failure, f"Unable to update incident with id {js_text(incident_id)}"
             ) from None
 
     async def get_incident_by_correlation_id(self, correlation_id: str) -> Any:
@@ -470,7 +436,7 @@ class ServiceNow:
             raise service_error(
                 failure, f"Unable to get incident by correlation ID {correlation_id}"
             ) from None
-        return None if found is MISSING else found
+        return None if found is UNDEFINED else found
 
     async def close_incident(
         self, *, incident_id: str | None, correlation_id: str | None
@@ -542,7 +508,7 @@ class ServiceNow:
         """Attach observables to a security incident (the Elastic SIR application's API)."""
         url = (
             f"{self.url}/api/x_elas2_sir_int/elastic_api/incident/"
-            f"{template(incident_id)}/observables/bulk"
+            f"{js_text(incident_id)}/observables/bulk"
         )
         try:
             await self.check_if_application_is_installed()
@@ -550,5 +516,5 @@ class ServiceNow:
         except ServiceNowFailure as failure:
             raise service_error(
                 failure,
-                f"Unable to add observables to security incident with id {template(incident_id)}",
+                f"Unable to add observables to security incident with id {js_text(incident_id)}",
             ) from None

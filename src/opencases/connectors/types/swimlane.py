@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any, Literal
 
 import msgspec
@@ -14,19 +13,22 @@ from opencases.connectors.types.base import (
     Execution,
     ExecutorResult,
     JsonObject,
+    Null,
     ValidationFailed,
     check,
     ensure_url_allowed,
+    with_object_defaults,
 )
-from opencases.connectors.types.templates import js_template_string
-from opencases.kibana.time import format_time, parse_time, utc_now
+from opencases.connectors.types.javascript import (
+    axios_data,
+    check_response,
+    js_iso_date,
+    js_text,
+)
+from opencases.kibana.time import utc_now
 from opencases.kibana.validation import js_number
 
 NAME = "Swimlane"
-
-# config-schema's `schema.nullable(x)` is `oneOf([x, literal(null)])`, and reports both
-# members when a value fails; `Literal[None]` (not `None`) keeps that second member.
-Null = Literal[None]
 
 
 class FieldMapping(msgspec.Struct, kw_only=True):
@@ -150,19 +152,6 @@ class Swimlane(ConnectorType):
         return ExecutorResult(data=await service.push(execution.params["subActionParams"]))
 
 
-def with_object_defaults(params: JsonObject) -> JsonObject:
-    """The params with an absent `subActionParams` / `incident` read as `{}`.
-
-    config-schema gives an object whose keys are all optional a default of `{}`, so
-    Kibana validates (and reports) the missing object's fields rather than the object.
-    """
-    filled = dict(params)
-    sub_params = filled.setdefault("subActionParams", {})
-    if isinstance(sub_params, dict) and "incident" not in sub_params:
-        filled["subActionParams"] = {**sub_params, "incident": {}}
-    return filled
-
-
 class SwimlaneService:
     """Swimlane's record API for one connector."""
 
@@ -205,7 +194,7 @@ class SwimlaneService:
             return {
                 "id": data.get("id"),
                 "title": data.get("name"),
-                "url": self._record_url(js_template_string(data.get("id"))),
+                "url": self._record_url(js_text(data.get("id"))),
                 "pushedDate": js_iso_date(data.get("createdDate")),
             }
         except (OutboundError, HostNotAllowed, ConnectorError) as exc:
@@ -237,8 +226,7 @@ class SwimlaneService:
                 raise ConnectorError(f"No comment field mapped in {NAME} connector")
             await self._request(
                 "post",
-                f"{self.api_url}/app/{self.app_id}/record/{js_template_string(record_id)}"
-                f"/{field_id}/comment",
+                f"{self.api_url}/app/{self.app_id}/record/{js_text(record_id)}/{field_id}/comment",
                 {
                     "createdDate": created_date,
                     "fieldId": field_id,
@@ -279,7 +267,7 @@ class SwimlaneService:
     def _error(self, action: str, exc: Exception) -> ConnectorError:
         response = exc.response if isinstance(exc, OutboundError) else None
         status = response.status if response is not None else 500
-        reason = _reason(_response_data(response) if response is not None else None)
+        reason = _reason(axios_data(response.content) if response is not None else None)
         message = exc.message if isinstance(exc, OutboundError | ConnectorError) else str(exc)
         return ConnectorError(
             f"[Action][{NAME}]: {action} in application with id {self.app_id}. "
@@ -287,41 +275,13 @@ class SwimlaneService:
         )
 
 
-def _response_data(response: OutboundResponse) -> Any:
-    """The body as axios hands it over: parsed JSON, else the text."""
-    data = response.json_or_none()
-    return response.text if data is None and response.content.strip() != b"null" else data
-
-
 def _valid_response(
     response: OutboundResponse, method: str, url: str, required: tuple[str, ...]
 ) -> JsonObject:
     """The response data, after Kibana's `throwIfResponseIsNotValid` checks."""
-    data = _response_data(response)
-    # Kibana lets a 204 through unchecked, whatever its content type.
-    if response.status == 204:
-        return data if isinstance(data, dict) else {}
-    content_type = response.headers.get("content-type", "undefined")
-    if "application/json" not in content_type:
-        raise ConnectorError(
-            f"Unsupported content type: {content_type} in {method} {url}. "
-            "Supported content types: application/json"
-        )
-    if not _is_empty(data) and not isinstance(data, dict | list):
-        raise ConnectorError("Response is not a valid JSON")
-    missing = ConnectorError(
-        f"Response is missing at least one of the expected fields: {','.join(required)}"
-    )
-    if not isinstance(data, dict) or any(key not in data for key in required):
-        raise missing
-    return data
-
-
-def _is_empty(data: Any) -> bool:
-    """lodash's `isEmpty` for a decoded JSON value."""
-    if isinstance(data, str | list | dict):
-        return len(data) == 0
-    return True
+    data = axios_data(response.content)
+    check_response(response, data, method=method, url=url, required=required)
+    return data if isinstance(data, dict) else {}
 
 
 def _reason(data: Any) -> str:
@@ -329,21 +289,8 @@ def _reason(data: Any) -> str:
     if isinstance(data, dict):
         code, argument = data.get("ErrorCode"), data.get("Argument")
         if code is not None and argument is not None:
-            return f"{js_template_string(argument)} ({js_template_string(code)})"
+            return f"{js_text(argument)} ({js_text(code)})"
     return "unknown"
-
-
-def js_iso_date(value: Any) -> str:
-    """`new Date(value).toISOString()`; ConnectorError `Invalid time value` if it is no date."""
-    try:
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            return format_time(datetime.fromtimestamp(value / 1000, UTC))
-        if isinstance(value, str):
-            moment = parse_time(value)
-            return format_time(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
-    except (ValueError, OverflowError, OSError):
-        pass
-    raise ConnectorError("Invalid time value")
 
 
 CONNECTOR_TYPES: tuple[ConnectorType, ...] = (Swimlane(),)

@@ -1,4 +1,4 @@
-"""Mustache rendering as Kibana's `renderMustacheStringNoEscape` does it, and JS helpers.
+"""Mustache rendering as Kibana's `renderMustacheStringNoEscape` does it.
 
 Kibana renders connector templates (URLs and JSON bodies) with mustache.js and no
 variables of its own: `{{{x}}}` and `{{&x}}` insert a value as is, `{{x}}` inserts it
@@ -13,9 +13,8 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote, urlsplit
 
-from opencases.kibana.validation import js_string
+from opencases.connectors.types.javascript import js_text
 
 _HTML_ESCAPES = {
     "&": "&amp;",
@@ -118,7 +117,7 @@ def _render(nodes: Sequence[_Node], stack: list[Any]) -> str:
         elif isinstance(node, _Variable):
             value = _lookup(stack, node.name)
             if value is not None:
-                text = _as_text(value)
+                text = js_text(value)
                 parts.append(_escape_html(text) if node.escaped else text)
         else:
             value = _lookup(stack, node.name)
@@ -151,63 +150,5 @@ def _lookup(stack: list[Any], name: str) -> Any:
     return None
 
 
-def _as_text(value: Any) -> str:
-    """How mustache.js writes a value: `String(value)`."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, Mapping):
-        return "[object Object]"
-    if isinstance(value, list):
-        return ",".join("" if item is None else _as_text(item) for item in value)
-    return js_string(value)
-
-
 def _escape_html(text: str) -> str:
     return _HTML_SPECIAL.sub(lambda match: _HTML_ESCAPES[match.group()], text)
-
-
-def encode_uri_component(value: str) -> str:
-    """JavaScript's `encodeURIComponent`."""
-    return quote(value, safe="-_.!~*'()")
-
-
-def js_template_string(value: Any) -> str:
-    """JavaScript's `${value}` for a decoded JSON value."""
-    return _as_text(value) if value is not None else "null"
-
-
-_SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
-_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
-_FORBIDDEN_HOST = re.compile(r"[\s#%/:<>?@\[\\\]^|]")
-
-
-def parses_as_url(value: str) -> bool:
-    """Whether WHATWG's `new URL(value)` (Node's) accepts `value`, for the cases Kibana meets."""
-    text = value.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10 ")
-    match = _SCHEME.match(text)
-    if match is None:
-        return False
-    scheme = match.group()[:-1].lower()
-    if scheme not in _SPECIAL_SCHEMES:
-        return True
-    rest = text[match.end() :].lstrip("/\\")
-    authority = re.split(r"[/?#\\]", rest, maxsplit=1)[0]
-    host_and_port = authority.rpartition("@")[2]
-    if host_and_port.startswith("["):
-        return host_and_port.find("]") > 1
-    host, _, port = host_and_port.partition(":")
-    if not host or _FORBIDDEN_HOST.search(host):
-        return False
-    return port == "" or (port.isdigit() and int(port) <= 65535)
-
-
-def url_problem(url: str) -> str | None:
-    """What Kibana's `assertURL` says of `url` (None when it is an http(s) URL with a host)."""
-    if not parses_as_url(url):
-        return "Invalid URL"
-    parts = urlsplit(url.strip())
-    if not parts.hostname:
-        return "URL must contain hostname"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "Invalid protocol"
-    return None

@@ -16,23 +16,19 @@ from opencases.connectors.types.base import (
     check,
     ensure_url_allowed,
 )
-from opencases.connectors.types.subactions import (
+from opencases.connectors.types.config_schema import (
     AnyValue,
     ArrayOf,
     Boolean,
-    CaseService,
     Nullable,
     Number,
     Object,
     RecordOf,
     Schema,
     String,
-    SubActionConnectorType,
-    body_of,
-    iso_from_millis,
-    js_text,
-    now_millis,
 )
+from opencases.connectors.types.javascript import axios_data, js_iso_date, js_text, now_millis
+from opencases.connectors.types.subactions import CaseService, SubActionConnectorType
 from opencases.kibana.validation import UNDEFINED
 
 
@@ -102,7 +98,7 @@ CASE = Object(
         "summary": _MAYBE_STRING,
         "impactStatus": _MAYBE_STRING,
         "assignee": _MAYBE_STRING,
-        "customFields": Nullable(ArrayOf(RecordOf(AnyValue()))),
+        "customFields": Nullable(ArrayOf(RecordOf(String(), AnyValue()))),
         "userPermissions": Nullable(ArrayOf(_STRING)),
         "extraData": _EXTRA,
         "newDate": _NUMBER,
@@ -200,7 +196,7 @@ class TheHiveService(CaseService):
         """TheHive's `getResponseErrorMessage`: the error body's type and message."""
         if error.response is None:
             return "Unknown API Error"
-        body = body_of(error.response.content)
+        body = axios_data(error.response.content)
         found = body if isinstance(body, dict) else {}
         kind, message = found.get("type", UNDEFINED), found.get("message", UNDEFINED)
         return f"API Error: {js_text(kind)} - {js_text(message)}"
@@ -222,7 +218,7 @@ class TheHiveService(CaseService):
             "id": case["_id"],
             "title": case["title"],
             "url": self.case_url(case["_id"]),
-            "pushedDate": iso_from_millis(case["_createdAt"]),
+            "pushedDate": js_iso_date(case["_createdAt"]),
         }
 
     async def update_incident(self, incident_id: str, incident: JsonObject) -> JsonObject:
@@ -238,7 +234,7 @@ class TheHiveService(CaseService):
             "id": incident_id,
             "title": incident["title"],
             "url": self.case_url(incident_id),
-            "pushedDate": iso_from_millis(now_millis()),
+            "pushedDate": js_iso_date(now_millis()),
         }
 
     async def add_comment(self, incident_id: str, comment: str) -> None:

@@ -20,14 +20,14 @@ from opencases.connectors.types.base import (
     Execution,
     ExecutorResult,
     JsonObject,
+    Null,
     ValidationFailed,
     check,
     ensure_url_allowed,
 )
-from opencases.connectors.types.templates import js_template_string, parses_as_url
+from opencases.connectors.types.javascript import js_text, parses_as_url
 from opencases.kibana.time import format_time
 
-Null = Literal[None]
 _LEADING_INTEGER = re.compile(r"\s*([+-]?\d+)")
 BASIC_AUTH = "webhook-authentication-basic"
 SSL_AUTH = "webhook-authentication-ssl"
@@ -192,7 +192,7 @@ def _error(
 def _response_message(data: Any) -> str:
     """The `message` of a JSON object answer, as `${message}` writes it (else nothing)."""
     if isinstance(data, dict) and data.get("message"):
-        return js_template_string(data["message"])
+        return js_text(data["message"])
     return ""
 
 

@@ -6,10 +6,11 @@ import gc
 import os
 import re
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+import httpx
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -17,6 +18,9 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from opencases import db as database
 from opencases.configure import routes as configure_routes
+from opencases.connectors import routes as connectors_routes
+from opencases.connectors import service as connectors_service
+from opencases.connectors.types.base import ConnectorType
 from opencases.kibana.errors import (
     BadRequest,
     InternalServerError,
@@ -58,6 +62,7 @@ class AppState:
     settings: Settings
     authenticator: Authenticator
     spaces: SpaceCache
+    connectors: connectors_service.Connectors
     db: database.Database | None = None
 
 
@@ -76,6 +81,7 @@ def api_routes() -> list[ApiRoute]:
     # Starlette tries routes in order: the busiest come first.
     return [
         *configure_routes.ROUTES,
+        *connectors_routes.ROUTES,
         *spaces_routes.ROUTES,
         *status_routes.ROUTES,
         *security_routes.ROUTES,
@@ -246,13 +252,26 @@ class OpenCasesApp(Starlette):
         return RequestHandler(self.state.router, self.router)
 
 
-def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) -> Starlette:
-    """The OpenCases ASGI application for `settings`."""
+def create_app(
+    settings: Settings,
+    *,
+    routes: Sequence[ApiRoute] | None = None,
+    connector_types: Iterable[ConnectorType] | None = None,
+    connector_transport: httpx.AsyncBaseTransport | None = None,
+) -> Starlette:
+    """The OpenCases ASGI application for `settings`.
+
+    `connector_types` replaces the shipped connector types and `connector_transport` the
+    network for connectors' calls (tests use both).
+    """
     routes = list(routes if routes is not None else api_routes())
     state = AppState(
         settings=settings,
         authenticator=Authenticator(ttl=settings.auth_cache_seconds),
         spaces=SpaceCache(ttl=settings.auth_cache_seconds),
+        connectors=connectors_service.build(
+            settings, connector_types, transport=connector_transport
+        ),
     )
 
     @asynccontextmanager
@@ -268,12 +287,14 @@ def create_app(settings: Settings, *, routes: Sequence[ApiRoute] | None = None) 
             yield
         finally:
             access_log.flush()
+            await state.connectors.close()
             await state.db.close()
 
     app = OpenCasesApp(lifespan=lifespan)
     app.state.router = Router(routes, state)
     app.state.opencases = state
     app.state.space_cache = state.spaces
+    app.state.connectors = state.connectors
     app.state.api_routes = routes
     app.state.openapi = openapi_document(routes)
     return app

@@ -5,11 +5,26 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import msgspec
 
 ENV_PREFIX = "OPENCASES_"
+# Settings given in the environment as comma-separated lists.
+_LIST_SETTINGS = frozenset({"allowed_hosts"})
+
+
+class PreconfiguredConnector(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """A connector of the config file (Kibana's xpack.actions.preconfigured.<id>)."""
+
+    name: str
+    actionTypeId: str
+    config: dict[str, Any] = msgspec.field(default_factory=dict)
+    secrets: dict[str, Any] = msgspec.field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # Settings may be printed; the secrets must not be.
+        return f"PreconfiguredConnector(name={self.name!r}, actionTypeId={self.actionTypeId!r})"
 
 
 class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -30,6 +45,25 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     auth_cache_seconds: float = 2.0
     # PostgreSQL connections per process.
     database_pool_size: int = 10
+    # Kibana's xpack.encryptedSavedObjects.encryptionKey: encrypts connector secrets.
+    # Without it, connectors that have secrets cannot be created.
+    encryption_key: Annotated[str, msgspec.Meta(min_length=32)] | None = None
+    # Kibana's xpack.actions.allowedHosts, responseTimeout and maxResponseContentLength.
+    allowed_hosts: list[str] = msgspec.field(default_factory=lambda: ["*"])
+    connector_timeout_seconds: float = 60.0
+    connector_max_response_bytes: int = 1_048_576
+    # Kibana's xpack.actions.preconfigured: connectors of every space, by id.
+    preconfigured: dict[str, PreconfiguredConnector] = msgspec.field(default_factory=dict)
+
+    def __repr__(self) -> str:
+        # Settings may be printed; passwords and keys must not be.
+        hidden = {"elastic_password", "encryption_key"}
+        fields = ", ".join(
+            f"{name}={'<hidden>' if name in hidden and value is not None else repr(value)}"
+            for name in self.__struct_fields__
+            for value in (getattr(self, name),)
+        )
+        return f"Settings({fields})"
 
 
 def load_settings(
@@ -47,7 +81,10 @@ def load_settings(
     for name in Settings.__struct_fields__:
         env_value = environ.get(f"{ENV_PREFIX}{name.upper()}")
         if env_value is not None:
-            values[name] = env_value
+            if name in _LIST_SETTINGS:
+                values[name] = [item.strip() for item in env_value.split(",") if item.strip()]
+            else:
+                values[name] = env_value
     values.update({name: value for name, value in overrides.items() if value is not None})
     try:
         return msgspec.convert(values, Settings, strict=False)

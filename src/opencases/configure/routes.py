@@ -13,6 +13,8 @@ from opencases.configure.schemas import (
     ConfigurationRequest,
     FindQuery,
 )
+from opencases.connectors import service as connectors_service
+from opencases.connectors.schemas import CaseConnectorInfo
 from opencases.kibana.http import ApiRoute, decode_body, decode_query, json_response
 from opencases.security.context import RequestContext
 
@@ -47,6 +49,17 @@ async def update_configuration(request: Request, context: RequestContext) -> Res
     return json_response(configuration)
 
 
+async def find_connectors(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/configure/connectors/_find."""
+    query = request.scope["query_string"].decode("latin-1")
+    connectors = await connectors_service.find_case_connectors(
+        context=context,
+        connectors=request.app.state.connectors,
+        api=f"GET {request.url.path}{'?' + query if query else ''}",
+    )
+    return json_response(connectors)
+
+
 ROUTES = [
     ApiRoute(
         method="GET",
@@ -74,5 +87,13 @@ ROUTES = [
         tag="cases",
         body=ConfigurationPatchRequest,
         response=Configuration,
+    ),
+    ApiRoute(
+        method="GET",
+        path="/api/cases/configure/connectors/_find",
+        handler=find_connectors,
+        summary="Get case connectors",
+        tag="cases",
+        response=list[CaseConnectorInfo],
     ),
 ]

@@ -133,3 +133,20 @@ connector_mappings = Table(
     timestamp("updated_at"),
     PrimaryKeyConstraint("space_id", "connector_id"),
 )
+
+connectors = Table(
+    "connectors",
+    metadata,
+    # Kibana's connector ids are unique across spaces (a `multiple-isolated` saved object).
+    Column("id", Text, primary_key=True),
+    space_id_column(),
+    Column("name", Text, nullable=False),
+    Column("connector_type_id", Text, nullable=False),
+    Column("config", Json, nullable=False),
+    # AES-GCM envelope of the secrets JSON (see connectors/crypto.py); NULL: no secrets.
+    Column("secrets", Text),
+    Column("revision", BigInteger, nullable=False),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+    Index("ix_connectors_space_id", "space_id"),
+)

@@ -1,0 +1,78 @@
+"""Connector secrets at rest: AES-256-GCM under the configured encryption key.
+
+Kibana encrypts a connector's `secrets` with xpack.encryptedSavedObjects.encryptionKey and
+binds the ciphertext to the saved object, so it cannot be copied onto another one. Here the
+key is derived from `encryption_key` with HKDF-SHA256, every write takes a fresh 96-bit
+nonce, and the associated data names the connector's space and id.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from typing import Any
+
+import msgspec
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+# The format of a stored envelope: `v1:` + base64(nonce || ciphertext || tag).
+_VERSION = "v1:"
+_NONCE_BYTES = 12
+_INFO = b"opencases connector secrets v1"
+
+
+class SecretsUnreadable(Exception):
+    """Stored secrets that cannot be decrypted (no key, another key, or altered)."""
+
+
+def _associated_data(space_id: str, connector_id: str) -> bytes:
+    # Length-prefixed, so no (space, id) pair can be spelled as another.
+    space, connector = space_id.encode(), connector_id.encode()
+    return len(space).to_bytes(4, "big") + space + connector
+
+
+class SecretBox:
+    """Encrypts and decrypts connector secrets with one key."""
+
+    __slots__ = ("_aead",)
+
+    def __init__(self, encryption_key: str) -> None:
+        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+            encryption_key.encode()
+        )
+        self._aead = AESGCM(key)
+
+    def __repr__(self) -> str:
+        return "SecretBox(<key>)"
+
+    def encrypt(self, secrets: dict[str, Any], *, space_id: str, connector_id: str) -> str:
+        """The envelope of `secrets` for the connector (space, id)."""
+        nonce = os.urandom(_NONCE_BYTES)
+        sealed = self._aead.encrypt(
+            nonce, msgspec.json.encode(secrets), _associated_data(space_id, connector_id)
+        )
+        return _VERSION + base64.b64encode(nonce + sealed).decode()
+
+    def decrypt(self, envelope: str, *, space_id: str, connector_id: str) -> dict[str, Any]:
+        """The secrets in `envelope`, or SecretsUnreadable."""
+        if not envelope.startswith(_VERSION):
+            raise SecretsUnreadable("unknown envelope format")
+        try:
+            raw = base64.b64decode(envelope[len(_VERSION) :], validate=True)
+            plain = self._aead.decrypt(
+                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _associated_data(space_id, connector_id)
+            )
+        except (InvalidTag, ValueError):
+            raise SecretsUnreadable("the secrets do not decrypt with this key") from None
+        secrets = msgspec.json.decode(plain)
+        if not isinstance(secrets, dict):
+            raise SecretsUnreadable("the secrets are not an object")
+        return secrets
+
+
+def secret_box(encryption_key: str | None) -> SecretBox | None:
+    """The box for a configured key, or None when no key is configured."""
+    return SecretBox(encryption_key) if encryption_key else None

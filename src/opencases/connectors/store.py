@@ -1,0 +1,117 @@
+"""SQL for connectors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import msgspec
+
+from opencases.db import Executor, Row, to_json
+
+
+class StoredConnector(msgspec.Struct, kw_only=True):
+    """A connector row: its secrets still sealed (an envelope, or None for no secrets)."""
+
+    id: str
+    space_id: str
+    name: str
+    connector_type_id: str
+    config: dict[str, Any]
+    secrets: str | None
+    revision: int
+    created_at: str
+    updated_at: str
+
+
+_COLUMNS = (
+    "id, space_id, name, connector_type_id, config, secrets, revision, created_at, updated_at"
+)
+_decode_config = msgspec.json.Decoder(dict[str, Any]).decode
+
+
+def _connector(row: Row) -> StoredConnector:
+    return StoredConnector(
+        id=row["id"],
+        space_id=row["space_id"],
+        name=row["name"],
+        connector_type_id=row["connector_type_id"],
+        config=_decode_config(row["config"]),
+        secrets=row["secrets"],
+        revision=row["revision"],
+        created_at=row["created_at"],
+        updated_at=row["updated_at"],
+    )
+
+
+def _params(connector: StoredConnector) -> dict[str, Any]:
+    return {
+        "id": connector.id,
+        "space_id": connector.space_id,
+        "name": connector.name,
+        "connector_type_id": connector.connector_type_id,
+        "config": to_json(connector.config),
+        "secrets": connector.secrets,
+        "revision": connector.revision,
+        "created_at": connector.created_at,
+        "updated_at": connector.updated_at,
+    }
+
+
+async def get(db: Executor, *, space_id: str, connector_id: str) -> StoredConnector | None:
+    """The connector `connector_id` of the space, or None."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM connectors WHERE id = :id AND space_id = :space_id",
+        {"id": connector_id, "space_id": space_id},
+    )
+    return _connector(row) if row else None
+
+
+async def list_in_space(db: Executor, *, space_id: str) -> list[StoredConnector]:
+    """Every connector of the space (unordered)."""
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM connectors WHERE space_id = :space_id", {"space_id": space_id}
+    )
+    return [_connector(row) for row in rows]
+
+
+async def insert(db: Executor, connector: StoredConnector) -> None:
+    """Store a new connector (UniqueViolation if its id is taken in any space)."""
+    await db.execute(
+        f"INSERT INTO connectors ({_COLUMNS}) VALUES (:id, :space_id, :name,"
+        " :connector_type_id, :config, :secrets, :revision, :created_at, :updated_at)",
+        _params(connector),
+    )
+
+
+async def replace(db: Executor, connector: StoredConnector, *, expected: int) -> bool:
+    """Overwrite a connector stored at revision `expected`; False if it changed or is gone."""
+    changed = await db.execute(
+        "UPDATE connectors SET name = :name, config = :config, secrets = :secrets,"
+        " revision = :revision, updated_at = :updated_at"
+        " WHERE id = :id AND space_id = :space_id AND revision = :expected",
+        {**_params(connector), "expected": expected},
+    )
+    return changed == 1
+
+
+async def delete(db: Executor, *, space_id: str, connector_id: str) -> bool:
+    """Delete a connector; False if the space has none by that id."""
+    deleted = await db.execute(
+        "DELETE FROM connectors WHERE id = :id AND space_id = :space_id",
+        {"id": connector_id, "space_id": space_id},
+    )
+    return deleted == 1
+
+
+async def reference_counts(db: Executor, *, space_id: str) -> dict[str, int]:
+    """How many stored objects of the space refer to each connector id (absent: none).
+
+    Kibana counts the saved objects whose `references` name the connector, whatever their
+    type; here the objects that can name a connector are the case configurations.
+    """
+    rows = await db.fetch_all(
+        "SELECT connector_id, COUNT(*) AS uses FROM case_configurations"
+        " WHERE space_id = :space_id GROUP BY connector_id",
+        {"space_id": space_id},
+    )
+    return {row["connector_id"]: int(row["uses"]) for row in rows}

@@ -7,10 +7,11 @@ from typing import Any
 
 import pytest
 
-from opencases.connectors.execution import execute
-from opencases.connectors.outbound import Outbound
-from opencases.connectors.types.base import ConnectorType, ValidationFailed
+from opencases.app import create_app
+from opencases.connectors.types.base import ConnectorType
+from tests.conftest import ELASTIC_PASSWORD, make_client, reset
 from tests.connectors.fakes import FakeService
+from tests.connectors.helpers import connector_settings
 
 
 @pytest.fixture
@@ -22,44 +23,47 @@ def fake() -> FakeService:
 RunConnector = Callable[..., Awaitable[dict[str, Any]]]
 
 
-async def _run_connector(
-    connector_type: ConnectorType,
-    *,
-    fake: FakeService,
-    config: dict[str, Any],
-    secrets: dict[str, Any],
-    params: dict[str, Any],
-    connector_id: str = "connector-1",
-    connector_name: str = "My connector",
-    allowed_hosts: tuple[str, ...] = ("*",),
-) -> dict[str, Any]:
-    """Validate the config and secrets as a create would, then execute with `params`.
-
-    Returns the execute result exactly as `POST /api/actions/connector/{id}/_execute`
-    answers it.
-    """
-    http = Outbound(allowed_hosts=allowed_hosts, transport=fake.transport)
-    try:
-        stored_config = connector_type.validate_config(config, http=http)
-        stored_secrets = connector_type.validate_secrets(secrets, http=http)
-        connector_type.validate_connector(stored_config, stored_secrets)
-    except ValidationFailed as exc:
-        raise AssertionError(f"the connector is invalid: {exc.message}") from None
-    try:
-        return await execute(
-            connector_type=connector_type,
-            connector_id=connector_id,
-            connector_name=connector_name,
-            config=stored_config,
-            secrets=stored_secrets,
-            params=params,
-            http=http,
-        )
-    finally:
-        await http.close()
-
-
 @pytest.fixture
-def run_connector() -> RunConnector:
-    """`await run_connector(connector_type, fake=..., config=..., secrets=..., params=...)`."""
-    return _run_connector
+def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
+    """`await run_connector(connector_type, fake=..., config=..., secrets=..., params=...)`.
+
+    Over HTTP, as a user would: a server whose network is the fake creates the connector
+    (`POST /api/actions/connector/{id}`), then runs it
+    (`POST /api/actions/connector/{id}/_execute`); the answer of the run is returned.
+    """
+
+    async def run(
+        connector_type: ConnectorType,
+        *,
+        fake: FakeService,
+        config: dict[str, Any],
+        secrets: dict[str, Any],
+        params: dict[str, Any],
+        connector_id: str = "connector-1",
+        connector_name: str = "My connector",
+        allowed_hosts: tuple[str, ...] = ("*",),
+    ) -> dict[str, Any]:
+        settings = connector_settings(database_url, allowed_hosts=list(allowed_hosts))
+        app = create_app(settings, connector_transport=fake.transport)
+        async with app.router.lifespan_context(app):
+            await reset(app.state.opencases.db, elastic_hash)
+            async with make_client(
+                app, auth=("elastic", ELASTIC_PASSWORD), headers={"kbn-xsrf": "true"}
+            ) as client:
+                body = {
+                    "name": connector_name,
+                    "connector_type_id": connector_type.id,
+                    "config": config,
+                    "secrets": secrets,
+                }
+                created = await client.post(f"/api/actions/connector/{connector_id}", json=body)
+                if created.status_code != 200:
+                    raise AssertionError(f"the connector is invalid: {created.text}")
+                run = await client.post(
+                    f"/api/actions/connector/{connector_id}/_execute", json={"params": params}
+                )
+                assert run.status_code == 200, run.text
+                result: dict[str, Any] = run.json()
+                return result
+
+    return run

@@ -55,7 +55,7 @@ async def find_connectors(request: Request, context: RequestContext) -> Response
     connectors = await connectors_service.find_case_connectors(
         context=context,
         connectors=request.app.state.connectors,
-        api=f"GET {request.url.path}{'?' + query if query else ''}",
+        api=f"GET {request.scope['path']}{'?' + query if query else ''}",
     )
     return json_response(connectors)
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 _VERSION = "v1:"
 _NONCE_BYTES = 12
 _INFO = b"opencases connector secrets v1"
+_OPENS_CACHE_SIZE = 10_000
 
 
 class SecretsUnreadable(Exception):
@@ -37,13 +38,15 @@ def _associated_data(space_id: str, connector_id: str) -> bytes:
 class SecretBox:
     """Encrypts and decrypts connector secrets with one key."""
 
-    __slots__ = ("_aead",)
+    __slots__ = ("_aead", "_opens")
 
     def __init__(self, encryption_key: str) -> None:
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
             encryption_key.encode()
         )
         self._aead = AESGCM(key)
+        # Whether an envelope opens, by envelope: lists ask it of every connector.
+        self._opens: dict[tuple[str, str, str], bool] = {}
 
     def __repr__(self) -> str:
         return "SecretBox(<key>)"
@@ -71,6 +74,21 @@ class SecretBox:
         if not isinstance(secrets, dict):
             raise SecretsUnreadable("the secrets are not an object")
         return secrets
+
+    def opens(self, envelope: str, *, space_id: str, connector_id: str) -> bool:
+        """Whether `envelope` decrypts for the connector (the answer is remembered)."""
+        key = (envelope, space_id, connector_id)
+        opens = self._opens.get(key)
+        if opens is None:
+            try:
+                self.decrypt(envelope, space_id=space_id, connector_id=connector_id)
+                opens = True
+            except SecretsUnreadable:
+                opens = False
+            if len(self._opens) >= _OPENS_CACHE_SIZE:
+                self._opens.clear()
+            self._opens[key] = opens
+        return opens
 
 
 def secret_box(encryption_key: str | None) -> SecretBox | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from collections.abc import Iterable
@@ -194,11 +195,13 @@ def _unseal(connectors: Connectors, connector: store.StoredConnector) -> JsonObj
 
 
 def _missing_secrets(connectors: Connectors, connector: store.StoredConnector) -> bool:
-    try:
-        _unseal(connectors, connector)
-    except SecretsUnreadable:
+    if connector.secrets is None:
+        return False
+    if connectors.box is None:
         return True
-    return False
+    return not connectors.box.opens(
+        connector.secrets, space_id=connector.space_id, connector_id=connector.id
+    )
 
 
 def _response(connectors: Connectors, connector: store.StoredConnector) -> Connector:
@@ -223,6 +226,7 @@ def _preconfigured_response(connector: PreconfiguredConnector) -> Connector:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def _collation_key(name: str) -> tuple[tuple[int, str], ...]:
     """A sort key close to JavaScript's `localeCompare` (ICU root collation).
 
@@ -442,10 +446,11 @@ def list_types(*, connectors: Connectors, feature_id: str | None) -> list[Connec
 
 async def find_case_connectors(
     *, context: RequestContext, connectors: Connectors, api: str
-) -> list[CaseConnectorInfo]:
-    """Cases' connectors/_find: the connectors whose type can take cases, at most 1000.
+) -> msgspec.Raw:
+    """Cases' connectors/_find: the JSON of the connectors whose type can take cases.
 
-    `api` is the request as Kibana's API privilege check quotes it (`GET <path><query>`).
+    At most 1000. `api` is the request as Kibana's API privilege check quotes it
+    (`GET <path><query>`). The encoded answer is cached until the next write.
     """
     if not await context.authorized_owners(CASES_GET_CONNECTORS):
         raise Forbidden(
@@ -453,6 +458,17 @@ async def find_case_connectors(
             " privileges [casesGetConnectorsConfigure]"
         )
     await _authorize(context, "get")
+
+    async def load() -> msgspec.Raw:
+        found = await _case_connectors(context, connectors)
+        return msgspec.Raw(msgspec.json.encode(found))
+
+    return await context.db.read_cached(("case connectors", context.space.id), load)
+
+
+async def _case_connectors(
+    context: RequestContext, connectors: Connectors
+) -> list[CaseConnectorInfo]:
     found = [
         (connector, count)
         for connector, count in await _all(context, connectors)

@@ -102,7 +102,11 @@ def opencases(database_url: str, workdir: Path, *, name: str) -> Iterator[Server
         "--workers=1",
         f"--database-url={database_url}",
     ]
-    env = {"OPENCASES_ELASTIC_PASSWORD": ELASTIC_PASSWORD}
+    env = {
+        "OPENCASES_ELASTIC_PASSWORD": ELASTIC_PASSWORD,
+        # Connectors with secrets need the key that encrypts them.
+        "OPENCASES_ENCRYPTION_KEY": "bench-encryption-key-of-at-least-32-characters",
+    }
     server = start(args, port=port, log_file=workdir / f"{name}.log", env=env)
     try:
         ready = wait_until_ready(server, "/api/status", ELASTIC_AUTH)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import random
 import re
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -192,13 +193,16 @@ class RequestHandler:
     def __init__(self, router: Router, lifespan: ASGIApp) -> None:
         self.router = router
         self.lifespan = lifespan
+        # Request ids need to be unique, not secret: a generator seeded once per process
+        # (each worker builds its own handler) spares a system call per request.
+        self._request_ids = random.Random(os.urandom(32))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.lifespan(scope, receive, send)
             return
         started_at = time.perf_counter_ns()
-        request_id = os.urandom(16).hex()
+        request_id = f"{self._request_ids.getrandbits(128):032x}"
         scope[REQUEST_ID_KEY] = request_id
         path = scope["path"]
         match = _SPACE_PREFIX.match(path)

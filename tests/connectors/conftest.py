@@ -9,7 +9,7 @@ import pytest
 
 from opencases.app import create_app
 from opencases.connectors.types.base import ConnectorType
-from tests.conftest import ELASTIC_PASSWORD, make_client, reset
+from tests.conftest import ELASTIC_PASSWORD, make_client, reset, snapshot
 from tests.connectors.fakes import FakeService
 from tests.connectors.helpers import connector_settings
 
@@ -29,7 +29,8 @@ def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
 
     Over HTTP, as a user would: a server whose network is the fake creates the connector
     (`POST /api/actions/connector/{id}`), then runs it
-    (`POST /api/actions/connector/{id}/_execute`); the answer of the run is returned.
+    (`POST /api/actions/connector/{id}/_execute`), which must leave the database as it
+    was; the answer of the run is returned.
     """
 
     async def run(
@@ -59,10 +60,13 @@ def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
                 created = await client.post(f"/api/actions/connector/{connector_id}", json=body)
                 if created.status_code != 200:
                     raise AssertionError(f"the connector is invalid: {created.text}")
+                before = await snapshot(app.state.opencases.db)
                 run = await client.post(
                     f"/api/actions/connector/{connector_id}/_execute", json={"params": params}
                 )
                 assert run.status_code == 200, run.text
+                # A run, failed or not, changes nothing stored.
+                assert await snapshot(app.state.opencases.db) == before
                 result: dict[str, Any] = run.json()
                 return result
 

@@ -7,6 +7,7 @@ the errors raised here carry the same words.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -128,16 +129,16 @@ class Outbound:
             headers = {"content-type": "application/json", **(headers or {})}
         timeout_ms = round(self.timeout_seconds * 1000)
         try:
-            async with self.client().stream(
-                method,
-                url,
-                headers=headers,
-                content=content,
-                params=params,
-                auth=auth,
-            ) as answer:
+            # httpx bounds each phase (connect, every read); this bounds the whole call,
+            # so an answer that trickles in slowly cannot hold a run for ever.
+            async with (
+                asyncio.timeout(self.timeout_seconds),
+                self.client().stream(
+                    method, url, headers=headers, content=content, params=params, auth=auth
+                ) as answer,
+            ):
                 body = await self._read(answer)
-        except httpx.TimeoutException:
+        except (httpx.TimeoutException, TimeoutError):
             message = f"timeout of {timeout_ms}ms exceeded"
             raise OutboundError(message, code="ECONNABORTED") from None
         except httpx.ConnectError as exc:

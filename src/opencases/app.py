@@ -111,17 +111,21 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
                 authorization = value.decode("latin-1")
             elif name == b"kbn-xsrf" or name == b"kbn-version":
                 has_xsrf = True
-        try:
-            principal = await state.authenticator.authenticate(db, authorization)
-        except KibanaError as error:
-            return error_response(error)
+        # What this process verified and read lately answers most requests without I/O.
+        principal = state.authenticator.remembered(authorization)
+        if principal is None:
+            try:
+                principal = await state.authenticator.authenticate(db, authorization)
+            except KibanaError as error:
+                return error_response(error)
         scope[USER_KEY] = principal.username
         try:
             # Kibana checks kbn-xsrf after authentication (an onPostAuth handler).
             if check_xsrf and not has_xsrf:
                 raise BadRequest("Request must contain a kbn-xsrf header.")
-            space = await active_space(
-                db=db, cache=state.spaces, space_id=scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
+            space_id = scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
+            space = state.spaces.fresh(space_id) or await active_space(
+                db=db, cache=state.spaces, space_id=space_id
             )
             context = RequestContext(
                 request_id=scope[REQUEST_ID_KEY],

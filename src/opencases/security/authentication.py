@@ -84,18 +84,32 @@ class Authenticator:
         # same new credential share one argon2 check instead of each running its own.
         self._verifying: dict[str, asyncio.Future[_Verified | None]] = {}
 
+    def remembered(self, authorization: str | None) -> Principal | None:
+        """The principal of a credential verified within `ttl` and still valid, or None.
+
+        No I/O and no await: the common case of a request costs no coroutine here.
+        """
+        if not authorization:
+            return None
+        cached = self._verified.get(credential_digest(authorization))
+        if cached is None or time.monotonic() - cached.checked_at >= self._ttl:
+            return None
+        if cached.expiration is not None and cached.expiration <= utc_now():
+            return None
+        return cached.principal
+
     async def authenticate(self, db: Executor, authorization: str | None) -> Principal:
         """The principal an Authorization header names, or 401."""
+        principal = self.remembered(authorization)
+        if principal is not None:
+            return principal
         if not authorization:
             raise Unauthorized()
         digest = credential_digest(authorization)
         cached = self._verified.get(digest)
-        if cached is not None:
-            if cached.expiration is not None and cached.expiration <= utc_now():
-                self._verified.pop(digest, None)
-                raise Unauthorized()
-            if time.monotonic() - cached.checked_at < self._ttl:
-                return cached.principal
+        if cached is not None and cached.expiration is not None and cached.expiration <= utc_now():
+            self._verified.pop(digest, None)
+            raise Unauthorized()
         kind, name, secret = _credentials(authorization)
         verifying = self._verifying.get(digest)
         if verifying is None:

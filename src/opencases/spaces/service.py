@@ -29,6 +29,13 @@ class SpaceCache:
         self._ttl = ttl
         self._spaces: dict[str, tuple[Space, float]] = {}
 
+    def fresh(self, space_id: str) -> Space | None:
+        """The space `space_id` if read within `ttl`, else None (no I/O)."""
+        entry = self._spaces.get(space_id)
+        if entry is not None and time.monotonic() - entry[1] < self._ttl:
+            return entry[0]
+        return None
+
     async def get(self, db: Executor, space_id: str) -> Space | None:
         """The space `space_id`, from memory when fresh, else from the database."""
         entry = self._spaces.get(space_id)

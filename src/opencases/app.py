@@ -79,7 +79,7 @@ OAS_ROUTE = ApiRoute(
 
 def api_routes() -> list[ApiRoute]:
     """Every route of the API, as the domains declare them."""
-    # Starlette tries routes in order: the busiest come first.
+    # Exact paths are found by lookup; path templates are tried in this order.
     return [
         *configure_routes.ROUTES,
         *connectors_routes.ROUTES,

@@ -15,7 +15,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from opencases.kibana.errors import BadRequest
-from opencases.kibana.validation import Check, RequestStruct, js_trim
+from opencases.kibana.validation import Check, RequestStruct, js_trim, js_type
 
 _OBJECT = msgspec.Meta(extra_json_schema={"type": "object", "additionalProperties": True})
 JsonRecord = Annotated[Any, _OBJECT]
@@ -38,22 +38,6 @@ def _not_blank(value: Any) -> str | None:
     return BLANK if _has_blank(value) else None
 
 
-def _js_type(value: Any) -> str:
-    if value is UNSET:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "Array"
-    return "Object"
-
-
 def record(
     value: Any, field: str, *, required: bool = False, no_blanks: bool = True
 ) -> dict[str, Any]:
@@ -62,7 +46,7 @@ def record(
         return {}
     if not isinstance(value, dict):
         raise BadRequest(
-            f"[request body.{field}]: expected value of type [object] but got [{_js_type(value)}]"
+            f"[request body.{field}]: expected value of type [object] but got [{js_type(value)}]"
         )
     if no_blanks:
         for key, item in value.items():

@@ -230,8 +230,9 @@ def js_string(value: Any) -> str:
     return str(value)
 
 
-def _js_type(value: Any) -> str:
-    if value is UNDEFINED:
+def js_type(value: Any) -> str:
+    """config-schema's name for a decoded JSON value's type (`typeDetect`)."""
+    if value is UNDEFINED or value is msgspec.UNSET:
         return "undefined"
     if value is None:
         return "null"
@@ -864,9 +865,9 @@ def _config_schema_message(issue: Issue, where: str) -> str:
     if issue.message:
         return f"[{path}]: {issue.message}"
     if issue.expected == "object":
-        found = _js_type(issue.value)
+        found = js_type(issue.value)
         return f"[{path}]: expected a plain object value, but found [{found}] instead."
-    return f"[{path}]: expected value of type [{issue.expected}] but got [{_js_type(issue.value)}]"
+    return f"[{path}]: expected value of type [{issue.expected}] but got [{js_type(issue.value)}]"
 
 
 # --- entry points -----------------------------------------------------------
@@ -936,7 +937,7 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
     if _SUSPECT_PROTO.search(raw) and _has_proto_key(value):
         raise invalid
     if not isinstance(value, dict):
-        found = _js_type(value)
+        found = js_type(value)
         raise BadRequest(
             f"[request body]: expected a plain object value, but found [{found}] instead."
         )

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from opencases.kibana.validation import UNDEFINED, js_keys, js_number, js_string
+from opencases.kibana.validation import UNDEFINED, js_keys, js_number, js_string, js_type
 
 Path = tuple[str | int, ...]
 # config-schema's `validate` option: a message when the value is refused, else None.
@@ -44,23 +44,6 @@ class SchemaError(Exception):
         return self.describe()
 
 
-def type_name(value: Any) -> str:
-    """config-schema's name for a decoded JSON value's type (`typeDetect`)."""
-    if value is UNDEFINED:
-        return "undefined"
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    if isinstance(value, list):
-        return "Array"
-    return "Object"
-
-
 class Schema:
     """A config-schema type: `validate` returns the value with defaults, or SchemaError."""
 
@@ -70,7 +53,7 @@ class Schema:
 
 
 def _wrong_type(path: Path, expected: str, value: Any) -> SchemaError:
-    return SchemaError(path, f"expected value of type [{expected}] but got [{type_name(value)}]")
+    return SchemaError(path, f"expected value of type [{expected}] but got [{js_type(value)}]")
 
 
 def _refused_by(rule: Rule | None, value: Any, path: Path) -> None:
@@ -198,7 +181,7 @@ class Object(Schema):
         # An absent object is `{}`: its own required keys are then reported.
         value = {} if value is UNDEFINED else _from_json(value, path, "object")
         if not isinstance(value, dict):
-            found = type_name(value)
+            found = js_type(value)
             raise SchemaError(path, f"expected a plain object value, but found [{found}] instead.")
         validated = {
             key: schema.validate(value.get(key, UNDEFINED), (*path, key))

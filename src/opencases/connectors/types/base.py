@@ -124,3 +124,10 @@ class ConnectorType:
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Run the connector; raise ConnectorError for a failure Kibana reports as thrown."""
         raise NotImplementedError
+
+
+class PushComment(msgspec.Struct, kw_only=True):
+    """A case comment to push (`comments[]` of pushToService)."""
+
+    comment: str
+    commentId: str

@@ -23,6 +23,7 @@ from opencases.connectors.types.base import (
     ExecutorResult,
     JsonObject,
     Null,
+    PushComment,
     ValidationFailed,
     check,
     with_object_defaults,
@@ -87,13 +88,6 @@ class CaseIncident(msgspec.Struct, kw_only=True):
     status: str | Null = None
     externalId: str | Null = None
     tags: list[str] | Null = None
-
-
-class PushComment(msgspec.Struct, kw_only=True):
-    """A case comment to push."""
-
-    comment: str
-    commentId: str
 
 
 class PushParams(msgspec.Struct, kw_only=True):

@@ -14,6 +14,7 @@ from opencases.connectors.types.base import (
     ExecutorResult,
     JsonObject,
     Null,
+    PushComment,
     ValidationFailed,
     check,
     ensure_url_allowed,
@@ -77,13 +78,6 @@ class SwimlaneIncident(msgspec.Struct, kw_only=True):
     severity: str | Null = None
     description: str | Null = None
     externalId: str | Null = None
-
-
-class PushComment(msgspec.Struct, kw_only=True):
-    """A case comment to push."""
-
-    comment: str
-    commentId: str
 
 
 class PushParams(msgspec.Struct, kw_only=True):

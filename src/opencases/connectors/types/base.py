@@ -73,6 +73,12 @@ def check(tp: type[S], value: Any) -> S:
         raise ValidationFailed(exc.message) from None
 
 
+def as_json(value: msgspec.Struct) -> JsonObject:
+    """A validated struct as the JSON object Kibana keeps (defaults filled in)."""
+    result: JsonObject = msgspec.to_builtins(value)
+    return result
+
+
 def with_object_defaults(params: JsonObject) -> JsonObject:
     """The params with an absent `subActionParams` / `incident` read as `{}`.
 

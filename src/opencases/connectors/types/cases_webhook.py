@@ -25,6 +25,7 @@ from opencases.connectors.types.base import (
     Null,
     PushComment,
     ValidationFailed,
+    as_json,
     check,
     with_object_defaults,
 )
@@ -114,7 +115,7 @@ class CasesWebhook(ConnectorType):
 
     def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
         """The config with its defaults; every URL must parse and be an allowed host."""
-        validated = msgspec.to_builtins(check(CasesWebhookConfig, config))
+        validated = as_json(check(CasesWebhookConfig, config))
         for url in self.urls(validated):
             if not parses_as_url(url):
                 raise ValidationFailed(
@@ -138,7 +139,7 @@ class CasesWebhook(ConnectorType):
                 "[subAction]: expected value to equal [pushToService] but got [undefined]"
             )
         validated = check(CasesWebhookParams, with_object_defaults(params))
-        return msgspec.to_builtins(validated)  # type: ignore[no-any-return]
+        return as_json(validated)
 
     def urls(self, config: JsonObject) -> list[str]:
         """The configured URLs (templates, checked as Kibana checks them)."""

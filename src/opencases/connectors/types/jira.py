@@ -18,6 +18,7 @@ from opencases.connectors.types.base import (
     ExecutorResult,
     JsonObject,
     ValidationFailed,
+    as_json,
     check,
     ensure_url_allowed,
 )
@@ -449,13 +450,11 @@ class Jira(ConnectorType):
         """The config; its apiUrl must be within allowedHosts."""
         valid = check(JiraConfig, config)
         ensure_url_allowed(http, valid.apiUrl, prefix="error configuring connector action: ")
-        result: JsonObject = msgspec.to_builtins(valid)
-        return result
+        return as_json(valid)
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """The secrets."""
-        result: JsonObject = msgspec.to_builtins(check(JiraSecrets, secrets))
-        return result
+        return as_json(check(JiraSecrets, secrets))
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params of one of Jira's sub-actions, nullable fields defaulting to null."""

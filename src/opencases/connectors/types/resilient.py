@@ -13,6 +13,7 @@ from opencases.connectors.types.base import (
     ConnectorType,
     Execution,
     JsonObject,
+    as_json,
     check,
     ensure_url_allowed,
 )
@@ -286,11 +287,11 @@ class Resilient(SubActionConnectorType):
         """`{apiUrl, orgId}`, the URL within allowedHosts."""
         validated = check(ResilientConfig, config)
         ensure_url_allowed(http, validated.apiUrl, prefix="error validating url: ")
-        return msgspec.to_builtins(validated)  # type: ignore[no-any-return]
+        return as_json(validated)
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """`{apiKeyId, apiKeySecret}`."""
-        return msgspec.to_builtins(check(ResilientSecrets, secrets))  # type: ignore[no-any-return]
+        return as_json(check(ResilientSecrets, secrets))
 
     def urls(self, config: JsonObject) -> list[str]:
         """The API URL."""

@@ -22,6 +22,7 @@ from opencases.connectors.types.base import (
     JsonObject,
     License,
     ValidationFailed,
+    as_json,
     check,
     ensure_url_allowed,
 )
@@ -168,7 +169,7 @@ class ServiceNowConnectorType(ConnectorType):
             for field in ("userIdentifierValue", "clientId", "jwtKeyId"):
                 if getattr(checked, field) is None:
                     raise _missing_when(field, True)
-        return msgspec.to_builtins(checked)  # type: ignore[no-any-return]
+        return as_json(checked)
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """The secrets with defaults; one complete set of credentials required."""
@@ -182,7 +183,7 @@ class ServiceNowConnectorType(ConnectorType):
                 raise ValidationFailed("username and password must both be specified")
         elif not (client_secret and private_key):
             raise ValidationFailed("clientSecret and privateKey must both be specified")
-        return msgspec.to_builtins(checked)  # type: ignore[no-any-return]
+        return as_json(checked)
 
     def validate_connector(self, config: JsonObject, secrets: JsonObject) -> None:
         """Config and secrets must both be of the kind `isOAuth` says."""

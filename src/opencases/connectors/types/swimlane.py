@@ -16,6 +16,7 @@ from opencases.connectors.types.base import (
     Null,
     PushComment,
     ValidationFailed,
+    as_json,
     check,
     ensure_url_allowed,
     with_object_defaults,
@@ -117,11 +118,11 @@ class Swimlane(ConnectorType):
         """The config with its defaults; the API URL must be an allowed host."""
         validated = check(SwimlaneConfig, config)
         ensure_url_allowed(http, validated.apiUrl, prefix="error configuring connector action: ")
-        return msgspec.to_builtins(validated)  # type: ignore[no-any-return]
+        return as_json(validated)
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """The secrets as validated."""
-        return msgspec.to_builtins(check(SwimlaneSecrets, secrets))  # type: ignore[no-any-return]
+        return as_json(check(SwimlaneSecrets, secrets))
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params with config-schema's defaults (absent objects are `{}`)."""
@@ -129,7 +130,7 @@ class Swimlane(ConnectorType):
             raise ValidationFailed(
                 "[subAction]: expected value to equal [pushToService] but got [undefined]"
             )
-        return msgspec.to_builtins(check(SwimlaneParams, with_object_defaults(params)))  # type: ignore[no-any-return]
+        return as_json(check(SwimlaneParams, with_object_defaults(params)))
 
     def urls(self, config: JsonObject) -> list[str]:
         """The API URL."""

@@ -13,6 +13,7 @@ from opencases.connectors.types.base import (
     ConnectorType,
     Execution,
     JsonObject,
+    as_json,
     check,
     ensure_url_allowed,
 )
@@ -293,11 +294,11 @@ class TheHive(SubActionConnectorType):
         """`{url, organisation=null}`, the URL within allowedHosts."""
         validated = check(TheHiveConfig, config)
         ensure_url_allowed(http, validated.url, prefix="error validating url: ")
-        return msgspec.to_builtins(validated)  # type: ignore[no-any-return]
+        return as_json(validated)
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """`{apiKey}`."""
-        return msgspec.to_builtins(check(TheHiveSecrets, secrets))  # type: ignore[no-any-return]
+        return as_json(check(TheHiveSecrets, secrets))
 
     def urls(self, config: JsonObject) -> list[str]:
         """TheHive's URL."""

@@ -22,6 +22,7 @@ from opencases.connectors.types.base import (
     JsonObject,
     Null,
     ValidationFailed,
+    as_json,
     check,
     ensure_url_allowed,
 )
@@ -55,7 +56,7 @@ def validate_webhook_secrets(secrets: JsonObject) -> JsonObject:
         or (s.crt and s.key and not s.user and not s.pfx)
         or (not s.crt and not s.key and not s.user and s.pfx)
     ):
-        return msgspec.to_builtins(s)  # type: ignore[no-any-return]
+        return as_json(s)
     raise ValidationFailed(
         "must specify one of the following schemas: user and password; crt and key "
         "(with optional password); or pfx (with optional password)"
@@ -125,7 +126,7 @@ class Webhook(ConnectorType):
                 "error configuring webhook action: "
                 "authType must be null or undefined if hasAuth is false"
             )
-        return msgspec.to_builtins(validated)  # type: ignore[no-any-return]
+        return as_json(validated)
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """The secrets with their defaults."""
@@ -133,7 +134,7 @@ class Webhook(ConnectorType):
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params as validated."""
-        return msgspec.to_builtins(check(WebhookParams, params))  # type: ignore[no-any-return]
+        return as_json(check(WebhookParams, params))
 
     def urls(self, config: JsonObject) -> list[str]:
         """The webhook's URL."""

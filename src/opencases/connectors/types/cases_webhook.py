@@ -126,7 +126,7 @@ class CasesWebhook(ConnectorType):
                     f'{CONFIG_ERROR}target url "{url}" is not added to the Kibana config '
                     "xpack.actions.allowedHosts"
                 )
-        return validated  # type: ignore[no-any-return]
+        return validated
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """The secrets with their defaults."""

@@ -124,6 +124,7 @@ def bare(workdir: Path) -> Iterator[Server]:
     args = [
         str(BIN / "granian"),
         "--interface=asgi",
+        "--loop=asyncio",
         "--workers=1",
         "--no-ws",
         f"--host={HOST}",

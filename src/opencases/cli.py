@@ -71,7 +71,7 @@ def serve(
 ) -> None:
     """Migrate the database, then serve the API."""
     from granian import Granian
-    from granian.constants import Interfaces
+    from granian.constants import Interfaces, Loops
 
     settings = _settings(
         config,
@@ -96,6 +96,9 @@ def serve(
         address=settings.host,
         port=settings.port,
         interface=Interfaces.ASGI,
+        # asyncio's own loop, whatever else is installed: granian's `auto` would pick
+        # rloop if present, and asyncpg cannot run on it.
+        loop=Loops.asyncio,
         workers=settings.workers,
         log_access=False,
         websockets=False,

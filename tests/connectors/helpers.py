@@ -77,9 +77,6 @@ class CasesTestType(ConnectorType):
         result: JsonObject = msgspec.to_builtins(check(CasesParams, params))
         return result
 
-    def urls(self, config: JsonObject) -> list[str]:
-        return [config["url"]]
-
     async def execute(self, execution: Execution) -> ExecutorResult:
         try:
             response = await execution.http.request(

@@ -31,13 +31,6 @@ def url_not_allowed(url: str) -> HostNotAllowed:
     )
 
 
-def hostname_not_allowed(hostname: str) -> HostNotAllowed:
-    """Kibana's allowedHosts refusal of a host name."""
-    return HostNotAllowed(
-        f'target hostname "{hostname}" is not added to the Kibana config xpack.actions.allowedHosts'
-    )
-
-
 @dataclass(frozen=True, slots=True)
 class OutboundResponse:
     """What an external system answered."""
@@ -105,11 +98,6 @@ class Outbound:
         """Raise HostNotAllowed unless allowedHosts admits `url`."""
         if not self.is_url_allowed(url):
             raise url_not_allowed(url)
-
-    def ensure_hostname_allowed(self, hostname: str) -> None:
-        """Raise HostNotAllowed unless allowedHosts admits `hostname`."""
-        if not self.is_hostname_allowed(hostname):
-            raise hostname_not_allowed(hostname)
 
     async def request(
         self,

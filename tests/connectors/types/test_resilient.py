@@ -537,4 +537,3 @@ def test_connector_type() -> None:
         "platinum",
     )
     assert RESILIENT.supported_feature_ids == ("alerting", "cases", "siem")
-    assert RESILIENT.urls(CONFIG) == ["https://external.example.com"]

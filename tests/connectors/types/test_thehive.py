@@ -452,4 +452,3 @@ def test_connector_type() -> None:
         "platinum",
     )
     assert THEHIVE.supported_feature_ids == ("alerting", "siem", "uptime", "cases")
-    assert THEHIVE.urls(CONFIG) == [URL]

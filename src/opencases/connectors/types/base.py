@@ -123,10 +123,6 @@ class ConnectorType:
         """The execution params with their defaults; ValidationFailed when refused."""
         raise NotImplementedError
 
-    def urls(self, config: JsonObject) -> list[str]:
-        """The external URLs a config names (checked against allowedHosts at execution)."""
-        return []
-
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Run the connector; raise ConnectorError for a failure Kibana reports as thrown."""
         raise NotImplementedError

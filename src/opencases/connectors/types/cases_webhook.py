@@ -116,7 +116,7 @@ class CasesWebhook(ConnectorType):
     def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
         """The config with its defaults; every URL must parse and be an allowed host."""
         validated = as_json(check(CasesWebhookConfig, config))
-        for url in self.urls(validated):
+        for url in _urls(validated):
             if not parses_as_url(url):
                 raise ValidationFailed(
                     f"{CONFIG_ERROR}unable to parse {url}: TypeError: Invalid URL"
@@ -140,17 +140,6 @@ class CasesWebhook(ConnectorType):
             )
         validated = check(CasesWebhookParams, with_object_defaults(params))
         return as_json(validated)
-
-    def urls(self, config: JsonObject) -> list[str]:
-        """The configured URLs (templates, checked as Kibana checks them)."""
-        keys = (
-            "createIncidentUrl",
-            "createCommentUrl",
-            "viewIncidentUrl",
-            "getIncidentUrl",
-            "updateIncidentUrl",
-        )
-        return [config[key] for key in keys if config.get(key)]
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Push a case: create or update it, then add its comments."""
@@ -409,6 +398,18 @@ def _merged_headers(base: dict[str, str], extra: dict[str, str] | None) -> dict[
             del merged[existing]
         merged[name] = value
     return merged
+
+
+def _urls(config: JsonObject) -> list[str]:
+    """The configured URLs (templates, checked as Kibana checks them)."""
+    keys = (
+        "createIncidentUrl",
+        "createCommentUrl",
+        "viewIncidentUrl",
+        "getIncidentUrl",
+        "updateIncidentUrl",
+    )
+    return [config[key] for key in keys if config.get(key)]
 
 
 CONNECTOR_TYPES: tuple[ConnectorType, ...] = (CasesWebhook(),)

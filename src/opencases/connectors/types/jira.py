@@ -464,10 +464,6 @@ class Jira(ConnectorType):
             raise ValidationFailed(str(error)) from None
         return result
 
-    def urls(self, config: JsonObject) -> list[str]:
-        """The Jira site."""
-        return [config["apiUrl"]]
-
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Run one sub-action against Jira."""
         sub_action = execution.params["subAction"]

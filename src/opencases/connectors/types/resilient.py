@@ -293,10 +293,6 @@ class Resilient(SubActionConnectorType):
         """`{apiKeyId, apiKeySecret}`."""
         return as_json(check(ResilientSecrets, secrets))
 
-    def urls(self, config: JsonObject) -> list[str]:
-        """The API URL."""
-        return [config["apiUrl"]]
-
     def service(self, execution: Execution) -> ResilientService:
         """Calls to the configured organisation."""
         return ResilientService(execution)

@@ -223,10 +223,6 @@ class ServiceNowConnectorType(ConnectorType):
             raise ValidationFailed(str(error)) from None
         return validated
 
-    def urls(self, config: JsonObject) -> list[str]:
-        """The instance's URL."""
-        return [config["apiUrl"]]
-
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Run the sub-action against the ServiceNow instance."""
         service = self._service(execution)

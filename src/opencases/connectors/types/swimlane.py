@@ -132,10 +132,6 @@ class Swimlane(ConnectorType):
             )
         return as_json(check(SwimlaneParams, with_object_defaults(params)))
 
-    def urls(self, config: JsonObject) -> list[str]:
-        """The API URL."""
-        return [config["apiUrl"]]
-
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Push a case (create or update a record, then add its comments)."""
         service = SwimlaneService(execution.config, execution.secrets, execution.http)

@@ -300,10 +300,6 @@ class TheHive(SubActionConnectorType):
         """`{apiKey}`."""
         return as_json(check(TheHiveSecrets, secrets))
 
-    def urls(self, config: JsonObject) -> list[str]:
-        """TheHive's URL."""
-        return [config["url"]]
-
     def service(self, execution: Execution) -> TheHiveService:
         """Calls to the configured instance."""
         return TheHiveService(execution)

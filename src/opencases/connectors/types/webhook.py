@@ -136,10 +136,6 @@ class Webhook(ConnectorType):
         """The params as validated."""
         return as_json(check(WebhookParams, params))
 
-    def urls(self, config: JsonObject) -> list[str]:
-        """The webhook's URL."""
-        return [config["url"]]
-
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Send the body; Kibana's own ok or error result (the webhook never throws)."""
         config, body = execution.config, execution.params.get("body")

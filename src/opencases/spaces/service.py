@@ -38,9 +38,9 @@ class SpaceCache:
 
     async def get(self, db: Executor, space_id: str) -> Space | None:
         """The space `space_id`, from memory when fresh, else from the database."""
-        entry = self._spaces.get(space_id)
-        if entry is not None and time.monotonic() - entry[1] < self._ttl:
-            return entry[0]
+        space = self.fresh(space_id)
+        if space is not None:
+            return space
         space = await store.get_space(db, space_id)
         if space is None:
             self._spaces.pop(space_id, None)

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import sys
-import time
 from typing import Any, TextIO
 
 import msgspec
 
-from opencases.kibana.time import format_epoch, utc_now
+from opencases.kibana.time import utc_now
 
 log = logging.getLogger("opencases")
 
@@ -77,10 +76,28 @@ class AccessLog:
             return
         if not self._pending:
             self._schedule_flush()
-        format_line = self._json_line if self.json else self._text_line
-        self._pending.append(
-            format_line(time.time(), method, path, status, duration_ns, user, request_id)
-        )
+        if self.json:
+            line = _encode(
+                {
+                    "@timestamp": utc_now(),
+                    "log.level": "info",
+                    "log.logger": "opencases.access",
+                    "message": f"{method} {path} {status}",
+                    "ecs.version": "8.11.0",
+                    "http.request.method": method,
+                    "url.path": path,
+                    "http.response.status_code": status,
+                    "event.duration": duration_ns,
+                    "user.name": user,
+                    "http.request.id": request_id,
+                }
+            ).decode()
+        else:
+            line = (
+                f"{utc_now()} INFO    {method} {path} {status} {duration_ns / 1e6:.1f}ms"
+                f" user={user or '-'} request_id={request_id}"
+            )
+        self._pending.append(line + "\n")
 
     def _schedule_flush(self) -> None:
         try:
@@ -95,46 +112,6 @@ class AccessLog:
         if pending:
             self.stream.write("".join(pending))
         self.stream.flush()
-
-    @staticmethod
-    def _text_line(
-        at: float,
-        method: str,
-        path: str,
-        status: int,
-        duration_ns: int,
-        user: str | None,
-        request_id: str,
-    ) -> str:
-        return (
-            f"{format_epoch(at)} INFO    {method} {path} {status} {duration_ns / 1e6:.1f}ms"
-            f" user={user or '-'} request_id={request_id}\n"
-        )
-
-    @staticmethod
-    def _json_line(
-        at: float,
-        method: str,
-        path: str,
-        status: int,
-        duration_ns: int,
-        user: str | None,
-        request_id: str,
-    ) -> str:
-        line = {
-            "@timestamp": format_epoch(at),
-            "log.level": "info",
-            "log.logger": "opencases.access",
-            "message": f"{method} {path} {status}",
-            "ecs.version": "8.11.0",
-            "http.request.method": method,
-            "url.path": path,
-            "http.response.status_code": status,
-            "event.duration": duration_ns,
-            "user.name": user,
-            "http.request.id": request_id,
-        }
-        return _encode(line).decode() + "\n"
 
 
 access_log = AccessLog(stream=sys.stdout, json=False, enabled=True)

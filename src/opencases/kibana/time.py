@@ -20,18 +20,14 @@ _second_text = ""
 
 
 def utc_now() -> str:
-    """The current time in Kibana's format."""
-    return format_epoch(time.time())
-
-
-def format_epoch(moment: float) -> str:
-    """A time.time() value in Kibana's format (the seconds part is formatted once a second)."""
+    """The current time in Kibana's format (the seconds part is formatted once a second)."""
     global _second, _second_text
-    second = int(moment)
+    now = time.time()
+    second = int(now)
     if second != _second:
         _second_text = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
         _second = second
-    return f"{_second_text}.{int((moment - second) * 1000):03d}Z"
+    return f"{_second_text}.{int((now - second) * 1000):03d}Z"
 
 
 def parse_time(value: str) -> datetime:

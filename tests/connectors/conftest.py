@@ -7,11 +7,10 @@ from typing import Any
 
 import pytest
 
-from opencases.app import create_app
 from opencases.connectors.types.base import ConnectorType
-from tests.conftest import ELASTIC_PASSWORD, make_client, reset, snapshot
+from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
 from tests.connectors.fakes import FakeService
-from tests.connectors.helpers import connector_settings
+from tests.connectors.helpers import connector_settings, started_app
 
 
 @pytest.fixture
@@ -45,29 +44,28 @@ def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
         allowed_hosts: tuple[str, ...] = ("*",),
     ) -> dict[str, Any]:
         settings = connector_settings(database_url, allowed_hosts=list(allowed_hosts))
-        app = create_app(settings, connector_transport=fake.transport)
-        async with app.router.lifespan_context(app):
-            await reset(app.state.opencases.db, elastic_hash)
-            async with make_client(
-                app, auth=("elastic", ELASTIC_PASSWORD), headers={"kbn-xsrf": "true"}
-            ) as client:
-                body = {
-                    "name": connector_name,
-                    "connector_type_id": connector_type.id,
-                    "config": config,
-                    "secrets": secrets,
-                }
-                created = await client.post(f"/api/actions/connector/{connector_id}", json=body)
-                if created.status_code != 200:
-                    raise AssertionError(f"the connector is invalid: {created.text}")
-                before = await snapshot(app.state.opencases.db)
-                run = await client.post(
-                    f"/api/actions/connector/{connector_id}/_execute", json={"params": params}
-                )
-                assert run.status_code == 200, run.text
-                # A run, failed or not, changes nothing stored.
-                assert await snapshot(app.state.opencases.db) == before
-                result: dict[str, Any] = run.json()
-                return result
+        body = {
+            "name": connector_name,
+            "connector_type_id": connector_type.id,
+            "config": config,
+            "secrets": secrets,
+        }
+        credentials = {"auth": ("elastic", ELASTIC_PASSWORD), "headers": {"kbn-xsrf": "true"}}
+        async with (
+            started_app(settings, elastic_hash, fake, connector_types=None) as app,
+            make_client(app, **credentials) as client,
+        ):
+            created = await client.post(f"/api/actions/connector/{connector_id}", json=body)
+            if created.status_code != 200:
+                raise AssertionError(f"the connector is invalid: {created.text}")
+            before = await snapshot(app.state.opencases.db)
+            run = await client.post(
+                f"/api/actions/connector/{connector_id}/_execute", json={"params": params}
+            )
+            assert run.status_code == 200, run.text
+            # A run, failed or not, changes nothing stored.
+            assert await snapshot(app.state.opencases.db) == before
+            result: dict[str, Any] = run.json()
+            return result
 
     return run

@@ -148,14 +148,20 @@ def connector_settings(database_url: str, **overrides: Any) -> Settings:
 
 @asynccontextmanager
 async def started_app(
-    settings: Settings, elastic_hash: str, fake: FakeService, *, clean: bool = True
+    settings: Settings,
+    elastic_hash: str,
+    fake: FakeService,
+    *,
+    clean: bool = True,
+    connector_types: tuple[ConnectorType, ...] | None = TEST_TYPES,
 ) -> AsyncIterator[Starlette]:
-    """The app with the test connector types and the fake as its network, started.
+    """The app with the fake as its network, started; the test connector types by default.
 
-    `clean` empties the database first (as the shared `app` fixture does).
+    `clean` empties the database first (as the shared `app` fixture does);
+    `connector_types=None` gives the shipped types.
     """
     application = create_app(
-        settings, connector_types=TEST_TYPES, connector_transport=fake.transport
+        settings, connector_types=connector_types, connector_transport=fake.transport
     )
     async with application.router.lifespan_context(application):
         if clean:

@@ -351,3 +351,8 @@ async def update(
             tx, space_id=context.space.id, connector_ids=[connector.id]
         )
     return _response(updated, mappings)
+
+
+async def connector_references(*, context: RequestContext) -> dict[str, int]:
+    """How many configurations of the space refer to each connector id (absent: none)."""
+    return await store.connector_counts(context.db, space_id=context.space.id)

@@ -234,3 +234,13 @@ async def put_mappings(
             "now": now,
         },
     )
+
+
+async def connector_counts(db: Executor, *, space_id: str) -> dict[str, int]:
+    """How many configurations of the space use each connector id (absent: none)."""
+    rows = await db.fetch_all(
+        "SELECT connector_id, COUNT(*) AS uses FROM case_configurations"
+        " WHERE space_id = :space_id GROUP BY connector_id",
+        {"space_id": space_id},
+    )
+    return {row["connector_id"]: int(row["uses"]) for row in rows}

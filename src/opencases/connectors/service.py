@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 import httpx
 import msgspec
 
+from opencases.configure import service as configure_service
 from opencases.connectors import store
 from opencases.connectors.crypto import SecretBox, SecretsUnreadable, secret_box
 from opencases.connectors.execution import execute as run_connector
@@ -310,7 +311,9 @@ async def _all(context: RequestContext, connectors: Connectors) -> list[tuple[Co
     found = [_response(connectors, connector) for connector in stored]
     found += [_preconfigured_response(c) for c in connectors.preconfigured.values()]
     found.sort(key=lambda connector: (_collation_key(connector.name), connector.id))
-    counts = await store.reference_counts(context.db, space_id=context.space.id)
+    # Kibana counts the saved objects whose `references` name the connector, whatever
+    # their type; the objects that can name one here are the case configurations.
+    counts = await configure_service.connector_references(context=context)
     return [(connector, counts.get(connector.id, 0)) for connector in found]
 
 

@@ -101,17 +101,3 @@ async def delete(db: Executor, *, space_id: str, connector_id: str) -> bool:
         {"id": connector_id, "space_id": space_id},
     )
     return deleted == 1
-
-
-async def reference_counts(db: Executor, *, space_id: str) -> dict[str, int]:
-    """How many stored objects of the space refer to each connector id (absent: none).
-
-    Kibana counts the saved objects whose `references` name the connector, whatever their
-    type; here the objects that can name a connector are the case configurations.
-    """
-    rows = await db.fetch_all(
-        "SELECT connector_id, COUNT(*) AS uses FROM case_configurations"
-        " WHERE space_id = :space_id GROUP BY connector_id",
-        {"space_id": space_id},
-    )
-    return {row["connector_id"]: int(row["uses"]) for row in rows}

@@ -22,6 +22,29 @@ log = logging.getLogger("opencases.connectors")
 RUN_FAILED = "an error occurred while running the action"
 
 
+def validate_connector(
+    connector_type: ConnectorType, config: JsonObject, secrets: JsonObject, http: Outbound
+) -> tuple[JsonObject, JsonObject]:
+    """The config and secrets with their defaults; ValidationFailed with Kibana's message.
+
+    The message names what failed: `error validating action type config: ...`,
+    `... secrets: ...` or `... connector: ...`.
+    """
+    try:
+        valid_config = connector_type.validate_config(config, http=http)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"error validating action type config: {exc.message}") from None
+    try:
+        valid_secrets = connector_type.validate_secrets(secrets, http=http)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"error validating action type secrets: {exc.message}") from None
+    try:
+        connector_type.validate_connector(valid_config, valid_secrets)
+    except ValidationFailed as exc:
+        raise ValidationFailed(f"error validating action type connector: {exc.message}") from None
+    return valid_config, valid_secrets
+
+
 async def execute(
     *,
     connector_type: ConnectorType,
@@ -39,17 +62,11 @@ async def execute(
         return _refused(connector_id, f"error validating action params: {exc.message}", "user")
     # The stored values are checked again: allowedHosts may have changed since they were.
     try:
-        validated_config = connector_type.validate_config(config, http=http)
+        validated_config, validated_secrets = validate_connector(
+            connector_type, config, secrets, http
+        )
     except ValidationFailed as exc:
-        return _refused(connector_id, f"error validating action type config: {exc.message}")
-    try:
-        validated_secrets = connector_type.validate_secrets(secrets, http=http)
-    except ValidationFailed as exc:
-        return _refused(connector_id, f"error validating action type secrets: {exc.message}")
-    try:
-        connector_type.validate_connector(validated_config, validated_secrets)
-    except ValidationFailed as exc:
-        return _refused(connector_id, f"error validating action type connector: {exc.message}")
+        return _refused(connector_id, exc.message)
     execution = Execution(
         connector_id=connector_id,
         connector_name=connector_name,

@@ -15,6 +15,7 @@ from opencases.configure import service as configure_service
 from opencases.connectors import store
 from opencases.connectors.crypto import SecretBox, SecretsUnreadable, secret_box
 from opencases.connectors.execution import execute as run_connector
+from opencases.connectors.execution import validate_connector
 from opencases.connectors.outbound import Outbound
 from opencases.connectors.registry import (
     CASES_FEATURE_ID,
@@ -152,18 +153,9 @@ def _validate(
 ) -> tuple[JsonObject, JsonObject]:
     """The config and secrets with their defaults, or Kibana's 400 naming what failed."""
     try:
-        valid_config = connector_type.validate_config(config, http=http)
+        return validate_connector(connector_type, config, secrets, http)
     except ValidationFailed as exc:
-        raise BadRequest(f"error validating action type config: {exc.message}") from None
-    try:
-        valid_secrets = connector_type.validate_secrets(secrets, http=http)
-    except ValidationFailed as exc:
-        raise BadRequest(f"error validating action type secrets: {exc.message}") from None
-    try:
-        connector_type.validate_connector(valid_config, valid_secrets)
-    except ValidationFailed as exc:
-        raise BadRequest(f"error validating action type connector: {exc.message}") from None
-    return valid_config, valid_secrets
+        raise BadRequest(exc.message) from None
 
 
 def _seal(

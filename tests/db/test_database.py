@@ -48,10 +48,7 @@ async def test_read_cached_sees_writes_of_this_and_other_connections(
     finally:
         await other.close()
     assert await db.read_cached("spaces", load) == first + 2
-    if db.dialect == "sqlite":
-        assert cached_loads == 1  # the second read came from memory
-    else:
-        assert cached_loads == 2  # PostgreSQL reads every time
+    assert cached_loads == 1  # the second read came from memory
 
 
 class Refused(Exception):

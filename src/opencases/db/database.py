@@ -371,6 +371,8 @@ class PostgresDatabase:
     def __init__(self, pool: Any) -> None:
         self._pool = pool
         self._pooled = _PostgresConnection(pool)
+        self._reads: dict[Hashable, tuple[str, Any]] = {}
+        self._snapshot: asyncio.Future[str] | None = None
 
     @classmethod
     async def connect(cls, url: str, *, pool_size: int = 10) -> PostgresDatabase:
@@ -390,8 +392,37 @@ class PostgresDatabase:
         return await self._pooled.execute(sql, params)
 
     async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
-        # PostgreSQL has no cheap "has anything changed?": every read goes to the server.
-        return await load()
+        # Every commit of a writing transaction, from any process, changes the server's
+        # snapshot: its xid leaves the in-progress list, or xmax moves past it. While the
+        # snapshot taken before a load stands unchanged, nothing that load read has changed.
+        snapshot = await self._current_snapshot()
+        cached = self._reads.get(key)
+        if cached is not None and cached[0] == snapshot:
+            value: T = cached[1]
+            return value
+        if len(self._reads) >= READ_CACHE_SIZE:
+            self._reads.clear()
+        value = await load()
+        self._reads[key] = (snapshot, value)
+        return value
+
+    def _current_snapshot(self) -> asyncio.Future[str]:
+        # One query serves the reads of one event-loop turn: it is sent on the next turn,
+        # after every request that shares it arrived (their clients' earlier writes
+        # included), as SQLite's data_version is asked once per turn.
+        if self._snapshot is None:
+            self._snapshot = asyncio.ensure_future(self._ask_snapshot())
+            asyncio.get_running_loop().call_soon(self._forget_snapshot)
+        return self._snapshot
+
+    async def _ask_snapshot(self) -> str:
+        row = await self._pooled.fetch_one("SELECT pg_current_snapshot()::text AS snapshot")
+        assert row is not None
+        snapshot: str = row["snapshot"]
+        return snapshot
+
+    def _forget_snapshot(self) -> None:
+        self._snapshot = None
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:

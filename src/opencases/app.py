@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from opencases import KIBANA_VERSION
 from opencases import db as database
 from opencases.configure import routes as configure_routes
 from opencases.connectors import routes as connectors_routes
@@ -106,11 +107,15 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
         # One pass over the raw headers: the three this pipeline reads.
         authorization: str | None = None
         has_xsrf = False
+        kbn_version: str | None = None
         for name, value in scope["headers"]:
             if name == b"authorization" and authorization is None:
                 authorization = value.decode("latin-1")
-            elif name == b"kbn-xsrf" or name == b"kbn-version":
+            elif name == b"kbn-xsrf":
                 has_xsrf = True
+            elif name == b"kbn-version":
+                has_xsrf = True
+                kbn_version = value.decode("latin-1")
         # What this process verified and read lately answers most requests without I/O.
         principal = state.authenticator.remembered(authorization)
         if principal is None:
@@ -123,6 +128,8 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
             # Kibana checks kbn-xsrf after authentication (an onPostAuth handler).
             if check_xsrf and not has_xsrf:
                 raise BadRequest("Request must contain a kbn-xsrf header.")
+            if kbn_version and kbn_version != KIBANA_VERSION:
+                raise version_mismatch(kbn_version)
             space_id = scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
             space = state.spaces.fresh(space_id) or await active_space(
                 db=db, cache=state.spaces, space_id=space_id
@@ -143,6 +150,17 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
         return response
 
     return run
+
+
+def version_mismatch(got: str) -> BadRequest:
+    """The 400 for a `kbn-version` header naming another Kibana version."""
+    # Kibana's onPostAuth version check, registered right after the kbn-xsrf check, runs
+    # for every route and method.
+    return BadRequest(
+        "Browser client is out of date, please refresh the page"
+        f' ("kbn-version" header was "{got}" but should be "{KIBANA_VERSION}")',
+        attributes={"expected": KIBANA_VERSION, "got": got},
+    )
 
 
 class Router:

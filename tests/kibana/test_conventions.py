@@ -91,6 +91,43 @@ async def test_kbn_xsrf_of_any_value_or_kbn_version_lets_the_request_through(
     assert response.status_code == 204
 
 
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/spaces/space/default", None),
+        ("POST", "/api/spaces/space", {"id": "new", "name": "New"}),
+        ("DELETE", "/api/spaces/space/space1", None),
+    ],
+)
+async def test_kbn_version_of_another_version_is_refused_and_changes_nothing(
+    client: httpx.AsyncClient,
+    no_xsrf: httpx.AsyncClient,
+    space1: dict[str, Any],
+    method: str,
+    path: str,
+    body: dict[str, Any] | None,
+) -> None:
+    response = await no_xsrf.request(method, path, json=body, headers={"kbn-version": "8.15.0"})
+    assert response.status_code == 400
+    assert response.json() == {
+        **bad_request(
+            "Browser client is out of date, please refresh the page"
+            f' ("kbn-version" header was "8.15.0" but should be "{KIBANA_VERSION}")'
+        ),
+        "attributes": {"expected": KIBANA_VERSION, "got": "8.15.0"},
+    }
+    assert await space_ids(client) == ["default", "space1"]
+
+
+async def test_an_empty_kbn_version_counts_as_kbn_xsrf_and_is_not_compared(
+    no_xsrf: httpx.AsyncClient,
+) -> None:
+    response = await no_xsrf.post(
+        "/api/spaces/space", json={"id": "new", "name": "New"}, headers={"kbn-version": ""}
+    )
+    assert response.status_code == 200, response.text
+
+
 async def test_safe_methods_need_no_kbn_xsrf(no_xsrf: httpx.AsyncClient) -> None:
     response = await no_xsrf.get("/api/spaces/space/default")
     assert response.status_code == 200

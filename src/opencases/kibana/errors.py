@@ -6,13 +6,20 @@ from http import HTTPStatus
 
 
 class KibanaError(Exception):
-    """An error answered as `{"statusCode", "error", "message"}`."""
+    """An error answered as `{"statusCode", "error", "message", "attributes"?}`."""
 
     status_code = 500
 
-    def __init__(self, message: str | None = None, *, headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        headers: dict[str, str] | None = None,
+        attributes: dict[str, object] | None = None,
+    ):
         self.message = message or HTTPStatus(self.status_code).phrase
         self.headers = headers or {}
+        self.attributes = attributes
         super().__init__(self.message)
 
     @property
@@ -21,8 +28,15 @@ class KibanaError(Exception):
         return HTTPStatus(self.status_code).phrase
 
     def body(self) -> dict[str, object]:
-        """The Kibana error envelope."""
-        return {"statusCode": self.status_code, "error": self.error, "message": self.message}
+        """The Kibana error envelope (with `attributes` when the error carries some)."""
+        body: dict[str, object] = {
+            "statusCode": self.status_code,
+            "error": self.error,
+            "message": self.message,
+        }
+        if self.attributes is not None:
+            body["attributes"] = self.attributes
+        return body
 
 
 class BadRequest(KibanaError):

@@ -142,7 +142,7 @@ async def test_update_path_id_wins_and_absent_attributes_are_kept(
         "initials": "TE",
         "imageUrl": IMAGE,
         "disabledFeatures": ["generalCases"],
-        "solution": "oblt",
+        "solution": "classic",
     }
     response = await client.post("/api/spaces/space", json=created)
     assert response.status_code == 200, response.text
@@ -160,12 +160,101 @@ async def test_update_path_id_wins_and_absent_attributes_are_kept(
         "initials": "TE",
         "imageUrl": IMAGE,
         "disabledFeatures": [],
-        "solution": "oblt",
+        "solution": "classic",
     }
     assert response.status_code == 200
     assert response.json() == expected
     assert response.headers["elastic-api-version"] == "2023-10-31"
     assert await all_spaces(client) == [DEFAULT_SPACE, expected]
+
+
+# --- solution views -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("solution", "disabled"),
+    [
+        ("es", ["observabilityCases", "securitySolutionCases"]),
+        ("oblt", ["securitySolutionCases"]),
+        ("security", ["observabilityCases"]),
+        ("classic", ["generalCases"]),
+    ],
+)
+async def test_a_solution_view_decides_the_disabled_features(
+    client: httpx.AsyncClient, solution: str, disabled: list[str]
+) -> None:
+    # Kibana's withSpaceSolutionDisabledFeatures: a solution other than classic disables
+    # the features of the other solutions, whatever the space stores.
+    body = {"id": "team", "name": "Team", "disabledFeatures": ["generalCases"]}
+    expected = {"id": "team", "name": "Team", "disabledFeatures": disabled, "solution": solution}
+    response = await client.post("/api/spaces/space", json={**body, "solution": solution})
+    assert (response.status_code, response.json()) == (200, expected)
+    response = await client.get("/api/spaces/space/team")
+    assert (response.status_code, response.json()) == (200, expected)
+    assert await all_spaces(client) == [DEFAULT_SPACE, expected]
+
+
+async def test_owners_of_features_a_solution_disables_do_not_exist_in_its_space(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"id": "sec", "name": "Security", "solution": "security"}
+    assert (await client.post("/api/spaces/space", json=body)).status_code == 200
+    configuration = {
+        "connector": {"id": "none", "name": "none", "type": ".none", "fields": None},
+        "closure_type": "close-by-user",
+    }
+
+    response = await client.post(
+        "/s/sec/api/cases/configure", json={**configuration, "owner": "observability"}
+    )
+    assert (response.status_code, response.json()) == (
+        403,
+        error(403, 'Unauthorized to create case configuration with owners: "observability"'),
+    )
+    response = await client.post(
+        "/s/sec/api/cases/configure", json={**configuration, "owner": "securitySolution"}
+    )
+    assert response.status_code == 200, response.text
+
+
+async def test_an_update_under_a_solution_keeps_the_stored_disabled_features(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"id": "team", "name": "Team", "disabledFeatures": ["generalCases"]}
+    assert (await client.post("/api/spaces/space", json=body)).status_code == 200
+    response = await client.put(
+        "/api/spaces/space/team",
+        json={**body, "solution": "oblt", "disabledFeatures": ["observabilityCases"]},
+    )
+    shown = {**body, "solution": "oblt", "disabledFeatures": ["securitySolutionCases"]}
+    assert (response.status_code, response.json()) == (200, shown)
+
+    # Back to classic with the list the solution showed: the stored list counts again.
+    response = await client.put(
+        "/api/spaces/space/team",
+        json={**body, "solution": "classic", "disabledFeatures": ["securitySolutionCases"]},
+    )
+    assert (response.status_code, response.json()) == (200, {**body, "solution": "classic"})
+
+
+async def test_an_update_back_to_classic_with_another_list_stores_it(
+    client: httpx.AsyncClient,
+) -> None:
+    body = {"id": "team", "name": "Team", "disabledFeatures": ["generalCases"], "solution": "es"}
+    assert (await client.post("/api/spaces/space", json=body)).status_code == 200
+    response = await client.put(
+        "/api/spaces/space/team",
+        json={**body, "solution": "classic", "disabledFeatures": ["actions"]},
+    )
+    expected = {
+        "id": "team",
+        "name": "Team",
+        "disabledFeatures": ["actions"],
+        "solution": "classic",
+    }
+    assert (response.status_code, response.json()) == (200, expected)
+    response = await client.get("/api/spaces/space/team")
+    assert response.json() == expected
 
 
 async def test_update_keeps_the_default_space_reserved(client: httpx.AsyncClient) -> None:

@@ -41,4 +41,11 @@ async def test_features_lists_cases_owners_and_actions(client: httpx.AsyncClient
     assert features["observabilityCases"]["cases"] == ["observability"]
     assert features["securitySolutionCases"]["cases"] == ["securitySolution"]
     assert "cases" not in features["actions"]
+    # Kibana's DEFAULT_APP_CATEGORIES; solution views hide features by category.
+    assert {name: f["category"] for name, f in features.items()} == {
+        "generalCases": {"id": "management", "label": "Management"},
+        "observabilityCases": {"id": "observability", "label": "Observability"},
+        "securitySolutionCases": {"id": "securitySolution", "label": "Security"},
+        "actions": {"id": "management", "label": "Management"},
+    }
     assert set(features["actions"]["privileges"]) == {"all", "read"}

@@ -35,7 +35,7 @@ FEATURES: tuple[Feature, ...] = (
     Feature(
         id="securitySolutionCases",
         name="Cases",
-        category="security",
+        category="securitySolution",
         owner="securitySolution",
         app=("securitySolutionCases", "kibana"),
     ),
@@ -46,6 +46,13 @@ FEATURES: tuple[Feature, ...] = (
         app=("kibana",),
     ),
 )
+
+# Kibana's DEFAULT_APP_CATEGORIES, by id: the labels /api/features shows.
+CATEGORY_LABELS = {
+    "management": "Management",
+    "observability": "Observability",
+    "securitySolution": "Security",
+}
 
 FEATURES_BY_ID = {feature.id: feature for feature in FEATURES}
 OWNERS = {feature.owner: feature for feature in FEATURES if feature.owner}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
 from opencases.db import Database, Executor, UniqueViolation
 from opencases.kibana.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -12,9 +13,39 @@ from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given, js_trim
 from opencases.security.authentication import Principal
 from opencases.security.authorization import space_privileges
+from opencases.security.features import FEATURES
 from opencases.security.service import role_grants
 from opencases.spaces import store
-from opencases.spaces.schemas import DEFAULT_SPACE_ID, Space, SpaceRequest
+from opencases.spaces.schemas import DEFAULT_SPACE_ID, Solution, Space, SpaceRequest
+
+# The feature categories a solution view hides (Kibana's withSpaceSolutionDisabledFeatures).
+_HIDDEN_CATEGORIES: dict[str, tuple[str, ...]] = {
+    "es": ("observability", "securitySolution", "chat"),
+    "oblt": ("securitySolution", "chat"),
+    "security": ("observability", "enterpriseSearch", "chat"),
+}
+
+
+def solution_disabled_features(solution: Solution) -> list[str]:
+    """The features a solution view disables (none for `classic`)."""
+    hidden = _HIDDEN_CATEGORIES.get(solution, ())
+    return [feature.id for feature in FEATURES if feature.category in hidden]
+
+
+def _is_classic(solution: Solution | UnsetType) -> bool:
+    return solution is UNSET or solution == "classic"
+
+
+def shown(space: Space) -> Space:
+    """The space as Kibana reads it: a solution view, not the stored list, disables features."""
+    # Kibana applies this when it reads a space, so the answers of the Spaces API and the
+    # owners that exist in the space for authorization both follow the solution.
+    if _is_classic(space.solution):
+        return space
+    assert space.solution is not UNSET
+    return msgspec.structs.replace(
+        space, disabledFeatures=solution_disabled_features(space.solution)
+    )
 
 
 class SpaceCache:
@@ -44,8 +75,9 @@ class SpaceCache:
         space = await store.get_space(db, space_id)
         if space is None:
             self._spaces.pop(space_id, None)
-        else:
-            self._spaces[space_id] = (space, time.monotonic())
+            return None
+        space = shown(space)
+        self._spaces[space_id] = (space, time.monotonic())
         return space
 
     def forget(self, space_id: str) -> None:
@@ -71,7 +103,9 @@ async def list_spaces(*, db: Database, principal: Principal) -> list[Space]:
     """The spaces where the caller has any privilege, by name (403 if there is none)."""
     grants = await role_grants(db=db, roles=principal.roles)
     spaces = [
-        space for space in await store.list_spaces(db) if space_privileges(grants, space.id).any
+        shown(space)
+        for space in await store.list_spaces(db)
+        if space_privileges(grants, space.id).any
     ]
     if not spaces:
         # Kibana's secure spaces client answers a bare Boom.forbidden() here.
@@ -112,7 +146,7 @@ async def create_space(*, db: Database, principal: Principal, request: SpaceRequ
             await store.insert_space(tx, space, now=utc_now())
     except UniqueViolation:
         raise Conflict(f"A space with the identifier {request.id} already exists.") from None
-    return space
+    return shown(space)
 
 
 async def update_space(
@@ -126,6 +160,7 @@ async def update_space(
             raise NotFound()
         # Kibana writes the body as a partial saved-object update: an attribute the
         # body leaves out keeps its stored value.
+        solution = stored.solution if request.solution is UNSET else request.solution
         space = msgspec.structs.replace(
             stored,
             name=request.name if request.name == stored.name else js_trim(request.name),
@@ -133,12 +168,28 @@ async def update_space(
             color=given(request.color, stored.color),
             initials=given(request.initials, stored.initials),
             imageUrl=given(request.imageUrl, stored.imageUrl),
-            disabledFeatures=request.disabledFeatures,
-            solution=given(request.solution, stored.solution),
+            disabledFeatures=_disabled_features_to_store(stored, request, solution),
+            solution=solution,
         )
         await store.update_space(tx, space, now=utc_now())
     cache.forget(space_id)
-    return space
+    return shown(space)
+
+
+def _disabled_features_to_store(
+    stored: Space, request: SpaceRequest, solution: Solution | UnsetType
+) -> list[str]:
+    """The disabled features an update stores (Kibana's shouldPreserveStoredDisabledFeatures)."""
+    # Under a solution view the stored list is not what the space shows, so the body's
+    # (what the client saw) must not replace it; it counts again once back to classic.
+    if not _is_classic(solution):
+        return stored.disabledFeatures
+    if not _is_classic(stored.solution):
+        assert stored.solution is not UNSET
+        # Switching back to classic with the list the solution showed keeps the stored one.
+        if set(request.disabledFeatures) == set(solution_disabled_features(stored.solution)):
+            return stored.disabledFeatures
+    return request.disabledFeatures
 
 
 async def delete_space(

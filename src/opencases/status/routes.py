@@ -11,7 +11,7 @@ from starlette.responses import Response
 from opencases import KIBANA_VERSION, __version__
 from opencases.kibana.http import ApiRoute, json_response
 from opencases.security.context import RequestContext
-from opencases.security.features import FEATURES, Feature
+from opencases.security.features import CATEGORY_LABELS, FEATURES, Feature
 
 BUILD_HASH = f"opencases-{__version__}"
 
@@ -57,7 +57,7 @@ def _feature(feature: Feature) -> dict[str, object]:
     return {
         "id": feature.id,
         "name": feature.name,
-        "category": {"id": feature.category, "label": feature.category.capitalize()},
+        "category": {"id": feature.category, "label": CATEGORY_LABELS[feature.category]},
         "app": list(feature.app),
         **cases,
         "privileges": {"all": privilege("all"), "read": privilege("read")},

@@ -25,7 +25,7 @@ lint: $(STAMP) ## ruff check and ruff format --check
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 
-types: $(STAMP) ## mypy --strict
+types: $(STAMP) ## mypy --strict over src, tests and bench
 	$(BIN)/mypy
 
 pytest: $(STAMP) ## The test suite (PostgreSQL too when OPENCASES_TEST_POSTGRES_URL is set)

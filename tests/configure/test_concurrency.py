@@ -6,6 +6,7 @@ import asyncio
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -14,7 +15,7 @@ from tests.server import OPENCASES, running
 
 PASSWORD = "concurrency-pw"
 REQUESTS = 20
-REQUEST = {
+REQUEST: dict[str, Any] = {
     "connector": {"id": "none", "name": "none", "type": ".none", "fields": None},
     "closure_type": "close-by-user",
     "owner": "securitySolution",

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import httpx
@@ -280,14 +281,14 @@ def valid_bodies(draw: st.DrawFn) -> dict[str, Any]:
     }
     keys = draw(st.lists(KEY, max_size=10, unique=True))
     fields = [draw(custom_field(key)) for key in keys]
-    if fields or draw(st.booleans()):
+    if fields or coin(draw):
         body["customFields"] = fields
     template_keys = draw(st.lists(KEY, max_size=10, unique=True))
     templates = [draw(template(key, fields)) for key in template_keys]
-    if templates or draw(st.booleans()):
+    if templates or coin(draw):
         body["templates"] = templates
     types = draw(observable_types())
-    if types or draw(st.booleans()):
+    if types or coin(draw):
         body["observableTypes"] = types
     return body
 
@@ -304,6 +305,11 @@ def js(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     return str(value)
+
+
+def coin(draw: st.DrawFn) -> bool:
+    """A drawn true or false."""
+    return draw(st.booleans())
 
 
 def invalid(value: Any, *path: str) -> str:
@@ -343,26 +349,26 @@ def missing_key(draw: st.DrawFn, body: dict[str, Any]) -> str:
     """Remove a required key."""
     choices: list[tuple[dict[str, Any], str, Callable[[], str]]] = []
     for key in ("connector", "closure_type", "owner"):
-        choices.append((body, key, lambda key=key: invalid("undefined", key)))
+        choices.append((body, key, partial(invalid, "undefined", key)))
     connector = body["connector"]
     for key in ("id", "fields", "name"):
-        choices.append((connector, key, lambda key=key: invalid("undefined", "connector", key)))
+        choices.append((connector, key, partial(invalid, "undefined", "connector", key)))
     # Without its tag the connector matches no member of the tagged union.
     choices.append((connector, "type", lambda: invalid(connector, "connector")))
     for field in body.get("customFields", []):
         for key in ("key", "label", "required"):
-            choices.append((field, key, lambda key=key: invalid("undefined", "customFields", key)))
-        choices.append((field, "type", lambda field=field: invalid(field, "customFields")))
+            choices.append((field, key, partial(invalid, "undefined", "customFields", key)))
+        choices.append((field, "type", partial(invalid, field, "customFields")))
     for item in body.get("templates", []):
         for key in ("key", "name", "caseFields"):
-            choices.append((item, key, lambda key=key: invalid("undefined", "templates", key)))
+            choices.append((item, key, partial(invalid, "undefined", "templates", key)))
     for item in body.get("observableTypes", []):
         for key in ("key", "label"):
-            message = invalid("undefined", "observableTypes", key)
-            choices.append((item, key, lambda message=message: message))
+            choices.append((item, key, partial(invalid, "undefined", "observableTypes", key)))
     target, key, message = draw(st.sampled_from(choices))
     del target[key]
-    return message()
+    text: str = message()
+    return text
 
 
 def wrong_type(draw: st.DrawFn, body: dict[str, Any]) -> str:
@@ -434,12 +440,12 @@ def limit_exceeded(draw: st.DrawFn, body: dict[str, Any]) -> str:
             message += "," + invalid(value, "customFields", "defaultValue")
             choices.append(set_to(field, "defaultValue", value, message))
         if field["type"] == "number":
-            value = draw(st.sampled_from([2**53, -(2**53), 2**53 + 2]))
+            number = draw(st.sampled_from([2**53, -(2**53), 2**53 + 2]))
             message = (
                 "The defaultValue field should be an integer between -(2^53 - 1) and 2^53 - 1,"
-                " inclusive.," + invalid(value, "customFields", "defaultValue")
+                " inclusive.," + invalid(number, "customFields", "defaultValue")
             )
-            choices.append(set_to(field, "defaultValue", value, message))
+            choices.append(set_to(field, "defaultValue", number, message))
     for item in templates:
         choices.append(set_to(item, "key", "t" * 37, key_message))
         choices.append(

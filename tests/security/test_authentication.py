@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from opencases.security import authentication
+from opencases.security.secrets import verify_secret_async
 
 
 def basic(username: str, password: str) -> dict[str, str]:
@@ -33,7 +34,7 @@ async def test_every_refused_password_is_hashed(
         body = {"username": name, "password": "password1", "roles": [], "enabled": enabled}
         assert (await client.post(f"/internal/security/users/{name}", json=body)).status_code == 200
     verified: list[str] = []
-    real = authentication.verify_secret_async
+    real = verify_secret_async
 
     async def counting(secret_hash: str, secret: str) -> Any:
         verified.append(secret)
@@ -55,7 +56,7 @@ async def test_concurrent_requests_with_a_new_credential_share_one_verification(
     body = {"username": "many", "password": "password1", "roles": ["viewer"], "enabled": True}
     assert (await client.post("/internal/security/users/many", json=body)).status_code == 200
     verified: list[str] = []
-    real = authentication.verify_secret_async
+    real = verify_secret_async
 
     async def counting(secret_hash: str, secret: str) -> Any:
         verified.append(secret)

@@ -17,7 +17,7 @@ DEFAULT_SPACE = {
     "disabledFeatures": [],
     "_reserved": True,
 }
-EMPTY_ES = {"cluster": [], "indices": [], "run_as": []}
+EMPTY_ES: dict[str, list[str]] = {"cluster": [], "indices": [], "run_as": []}
 RESERVED = {"_reserved": True}
 
 

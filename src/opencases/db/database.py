@@ -6,7 +6,16 @@ import asyncio
 import re
 import sqlite3
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Iterable,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from functools import lru_cache
@@ -35,9 +44,13 @@ def in_list(name: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
 
 
 class Row(Protocol):
-    """A result row: sqlite3.Row or asyncpg.Record, both read by column name."""
+    """A result row: sqlite3.Row or asyncpg.Record, both read by column name or position."""
 
-    def __getitem__(self, key: str, /) -> Any: ...
+    def __getitem__(self, key: str | int, /) -> Any: ...
+
+    def __iter__(self) -> Iterator[Any]: ...
+
+    def keys(self) -> Iterable[str]: ...
 
 
 class DatabaseError(Exception):

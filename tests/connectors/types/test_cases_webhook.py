@@ -120,7 +120,12 @@ async def test_push_creates_a_case_then_updates_it_with_comments(
             "project": {"key": "ROC"},
         }
     }
-    get = {"method": "GET", "path": "/rest/api/2/issue/10001", "query": {}, "body": None}
+    get: dict[str, Any] = {
+        "method": "GET",
+        "path": "/rest/api/2/issue/10001",
+        "query": {},
+        "body": None,
+    }
     assert fake.summaries() == [
         {"method": "POST", "path": "/rest/api/2/issue", "query": {}, "body": case_body},
         get,

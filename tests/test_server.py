@@ -166,3 +166,43 @@ def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
         assert refused, "the second process still accepts the old password after 5 seconds"
         assert status(other_port, ("worker_user", "new-password")).status_code == 200
         httpx.delete(f"{second}/internal/security/users/worker_user", auth=admin, headers=headers)
+
+
+def test_role_change_on_one_process_is_honoured_by_another_at_once(
+    tmp_path: Path, fresh_database_url: str, free_port: int
+) -> None:
+    """Roles are read through the database's read cache, which every commit invalidates."""
+    other_port = unused_port()
+    env = serve_env(fresh_database_url)
+    with (
+        running([str(OPENCASES), "serve"], port=free_port, env=env, log_file=tmp_path / "a.log"),
+        running([str(OPENCASES), "serve"], port=other_port, env=env, log_file=tmp_path / "b.log"),
+    ):
+        first = f"http://127.0.0.1:{free_port}"
+        second = f"http://127.0.0.1:{other_port}"
+        admin = ("elastic", PASSWORD)
+        headers = {"kbn-xsrf": "true"}
+
+        def grant(spaces: list[str]) -> None:
+            kibana = [{"feature": {"generalCases": ["read"]}, "spaces": spaces}]
+            role = {"elasticsearch": {}, "kibana": kibana}
+            response = httpx.put(
+                f"{first}/api/security/role/reader", json=role, auth=admin, headers=headers
+            )
+            assert response.status_code == 204, response.text
+
+        grant(["default"])
+        body = {"username": "role_user", "password": "a-password", "roles": ["reader"]}
+        created = httpx.post(
+            f"{first}/internal/security/users/role_user", json=body, auth=admin, headers=headers
+        )
+        assert created.status_code == 200, created.text
+        user = ("role_user", "a-password")
+        # The second process reads (and keeps) the role's grants.
+        assert httpx.get(f"{second}/api/spaces/space/default", auth=user).status_code == 200
+        grant(["elsewhere"])
+        refused = httpx.get(f"{second}/api/spaces/space/default", auth=user)
+        assert (refused.status_code, refused.json()["message"]) == (
+            403,
+            "Unauthorized to get default space",
+        )

@@ -12,7 +12,7 @@ from typing import Any
 import msgspec
 from msgspec import UNSET
 
-from opencases.db import Database, Executor, UniqueViolation
+from opencases.db import Database, UniqueViolation
 from opencases.kibana.errors import (
     BadRequest,
     Conflict,
@@ -75,13 +75,21 @@ def ensure_security_admin(principal: Principal, action: str) -> None:
         raise Forbidden(elasticsearch_error("security_exception", reason))
 
 
-async def role_grants(*, db: Executor, roles: Sequence[str]) -> list[RoleGrant]:
+async def role_grants(*, db: Database, roles: Sequence[str]) -> list[RoleGrant]:
     """What authorization needs of the named roles (unknown names grant nothing)."""
     grants = [BUILTIN_ROLES[name] for name in roles if name in BUILTIN_ROLES]
-    stored = [name for name in roles if name not in BUILTIN_ROLES]
-    for record in await store.get_roles(db, stored):
-        grants.append(RoleGrant(name=record.name, kibana=tuple(record.kibana)))
+    stored = tuple(name for name in roles if name not in BUILTIN_ROLES)
+    if stored:
+        # Kept until the next commit anywhere: a changed role counts from the next request.
+        grants += await db.read_cached(
+            ("role grants", stored), lambda: _stored_role_grants(db, stored)
+        )
     return grants
+
+
+async def _stored_role_grants(db: Database, names: Sequence[str]) -> list[RoleGrant]:
+    records = await store.get_roles(db, names)
+    return [RoleGrant(name=record.name, kibana=tuple(record.kibana)) for record in records]
 
 
 # --- users ------------------------------------------------------------------

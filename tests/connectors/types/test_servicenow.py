@@ -290,6 +290,51 @@ async def test_import_set_api_update_names_the_incident(
     )
 
 
+async def test_import_set_api_sends_additional_fields_unprefixed(
+    fake: FakeService, run_connector: RunConnector
+) -> None:
+    serve_import_set_api(fake)
+    # A JSON string is read as the object, as config-schema's recordOf reads it.
+    additional = '{"u_cmdb_ci": "web-01", "assignment_group": "ops", "u_short_description": "x"}'
+
+    result = await run_connector(
+        ITSM,
+        fake=fake,
+        config={"apiUrl": URL, "usesTableApi": False},
+        secrets=BASIC,
+        params=push(itsm_incident(additional_fields=additional)),
+    )
+
+    assert result["status"] == "ok", result
+    # The incident's own (prefixed) fields win over an additional field of the same name.
+    created = {
+        "u_cmdb_ci": "web-01",
+        "assignment_group": "ops",
+        **prefixed({**ITSM_FIELDS, "caller_id": "admin", "opened_by": "admin"}),
+    }
+    assert fake.summaries()[1] == sent("POST", IMPORT_PATH, created)
+    assert list(fake.summaries()[1]["body"])[:2] == ["u_cmdb_ci", "assignment_group"]
+
+
+@pytest.mark.parametrize("additional_fields", [{"u_cmdb_ci": "web-01"}, {}])
+async def test_table_api_refuses_additional_fields_before_calling(
+    fake: FakeService, run_connector: RunConnector, additional_fields: dict[str, Any]
+) -> None:
+    result = await run_connector(
+        ITSM,
+        fake=fake,
+        config={"apiUrl": URL},
+        secrets=BASIC,
+        params=push(itsm_incident(additional_fields=additional_fields)),
+    )
+
+    assert result == failed(
+        "[Action][ServiceNow]: Unable to create incident. Error: ServiceNow additional fields"
+        " are not supported for deprecated connectors. Reason: unknown: errorResponse was null"
+    )
+    assert fake.summaries() == []
+
+
 async def test_import_set_row_error_fails_the_push(
     fake: FakeService, run_connector: RunConnector
 ) -> None:
@@ -943,11 +988,42 @@ def members(failures: dict[int, str], names: list[str] = ITSM_MEMBERS) -> str:
             ),
         ),
         (
-            push(itsm_incident(additional_fields={})),
+            push(itsm_incident(additional_fields={"short_description": "again"})),
             members(
                 {
                     3: "[3.subActionParams.incident.additional_fields]: "
-                    "definition for this key is missing"
+                    "types that failed validation:\n"
+                    " - [subActionParams.incident.additional_fields.0"
+                    '.key("short_description")]: The following properties cannot be defined'
+                    " inside additional_fields: short_description.\n"
+                    " - [subActionParams.incident.additional_fields.1]: "
+                    "expected value to equal [null]"
+                }
+            ),
+        ),
+        (
+            push(itsm_incident(additional_fields={f"u_field_{n}": n for n in range(51)})),
+            members(
+                {
+                    3: "[3.subActionParams.incident.additional_fields]: "
+                    "types that failed validation:\n"
+                    " - [subActionParams.incident.additional_fields.0]: "
+                    "A maximum of 50 fields in additional_fields can be defined at a time.\n"
+                    " - [subActionParams.incident.additional_fields.1]: "
+                    "expected value to equal [null]"
+                }
+            ),
+        ),
+        (
+            push(itsm_incident(additional_fields="[1]")),
+            members(
+                {
+                    3: "[3.subActionParams.incident.additional_fields]: "
+                    "types that failed validation:\n"
+                    " - [subActionParams.incident.additional_fields.0]: "
+                    "expected value of type [object] but got [Array]\n"
+                    " - [subActionParams.incident.additional_fields.1]: "
+                    "expected value to equal [null]"
                 }
             ),
         ),
@@ -1000,6 +1076,7 @@ def test_params_defaults_fill_every_field() -> None:
                 "subcategory": None,
                 "correlation_id": None,
                 "correlation_display": None,
+                "additional_fields": None,
                 "severity": None,
                 "urgency": None,
                 "impact": None,
@@ -1007,6 +1084,12 @@ def test_params_defaults_fill_every_field() -> None:
             "comments": None,
         },
     }
+
+
+def test_params_take_50_additional_fields() -> None:
+    fields = {f"u_field_{n}": n for n in range(50)}
+    validated = ITSM.validate_params(push(itsm_incident(additional_fields=fields)))
+    assert validated["subActionParams"]["incident"]["additional_fields"] == fields
 
 
 # --- config, secrets and connector validation ---------------------------------------------------

@@ -27,10 +27,12 @@ from opencases.connectors.types.base import (
     ensure_url_allowed,
 )
 from opencases.connectors.types.config_schema import (
+    AnyValue,
     ArrayOf,
     Nullable,
     Object,
     OneOf,
+    RecordOf,
     Schema,
     SchemaError,
     String,
@@ -85,6 +87,35 @@ def _not_allowed_when(fields: str, is_oauth: bool) -> ValidationFailed:
 # --- params -------------------------------------------------------------------
 
 COMMENTS = Nullable(ArrayOf(Object({"comment": String(), "commentId": String()})))
+# Kibana's MAX_ADDITIONAL_FIELDS_LENGTH (the Resilient connector's of the same release is 50 too).
+MAX_ADDITIONAL_FIELDS = 50
+COMMON_FIELDS = (
+    "short_description",
+    "description",
+    "externalId",
+    "category",
+    "subcategory",
+    "correlation_id",
+    "correlation_display",
+    "additional_fields",
+)
+
+
+def _additional_field_key(key: str) -> str | None:
+    if key in COMMON_FIELDS:
+        return f"The following properties cannot be defined inside additional_fields: {key}."
+    return None
+
+
+def _at_most_additional_fields(record: dict[str, Any]) -> str | None:
+    if len(record) > MAX_ADDITIONAL_FIELDS:
+        return (
+            f"A maximum of {MAX_ADDITIONAL_FIELDS} fields in additional_fields"
+            " can be defined at a time."
+        )
+    return None
+
+
 INCIDENT_FIELDS: dict[str, Schema] = {
     "short_description": String(),
     "description": Nullable(String()),
@@ -93,6 +124,11 @@ INCIDENT_FIELDS: dict[str, Schema] = {
     "subcategory": Nullable(String()),
     "correlation_id": Nullable(String()),
     "correlation_display": Nullable(String()),
+    # Fields of the ServiceNow table the Elastic application does not know, sent as they
+    # are through the Import Set API (a JSON string is read as the object).
+    "additional_fields": Nullable(
+        RecordOf(String(_additional_field_key), AnyValue(), _at_most_additional_fields)
+    ),
 }
 ITSM_INCIDENT = Object(
     {

@@ -121,10 +121,23 @@ def pushed_date(timestamp: Any) -> str:
 
 
 def prepare_incident(use_table_api: bool, incident: dict[str, Any]) -> dict[str, Any]:
-    """The incident as sent: as is for the Table API, every key `u_`-prefixed for Import Set."""
+    """The incident as sent: as is for the Table API; for Import Set every key `u_`-prefixed,
+    after the additional fields, which go unprefixed."""
+    fields = dict(incident)
+    additional_fields = fields.pop("additional_fields", None)
     if use_table_api:
-        return dict(incident)
-    return {f"{FIELD_PREFIX}{key}": value for key, value in incident.items()}
+        return fields
+    prefixed = {f"{FIELD_PREFIX}{key}": value for key, value in fields.items()}
+    return {**(additional_fields or {}), **prefixed}
+
+
+def refuse_additional_fields(use_table_api: bool, incident: dict[str, Any]) -> None:
+    """Kibana's throwIfAdditionalFieldsNotSupported: the Table API has no additional fields."""
+    # An empty object counts: JavaScript's `{}` is truthy.
+    if use_table_api and incident.get("additional_fields") is not None:
+        raise ServiceNowFailure(
+            "ServiceNow additional fields are not supported for deprecated connectors."
+        )
 
 
 def _json_text(value: Any) -> str:
@@ -393,6 +406,7 @@ class ServiceNow:
     async def create_incident(self, incident: dict[str, Any]) -> dict[str, Any]:
         """Create an incident; its `{title, id, pushedDate, url}`."""
         try:
+            refuse_additional_fields(self.use_table_api, incident)
             await self.check_if_application_is_installed()
             url = self.table_url if self.use_table_api else self.import_set_url
             data = await self.call("POST", url, prepare_incident(self.use_table_api, incident))
@@ -406,6 +420,7 @@ class ServiceNow:
     async def update_incident(self, incident_id: Any, incident: dict[str, Any]) -> dict[str, Any]:
         """Update an incident; its `{title, id, pushedDate, url}`."""
         try:
+            refuse_additional_fields(self.use_table_api, incident)
             await self.check_if_application_is_installed()
             body = prepare_incident(self.use_table_api, incident)
             if self.use_table_api:

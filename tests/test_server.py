@@ -8,6 +8,8 @@ import re
 import signal
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -28,9 +30,22 @@ def serve_env(database_url: str, **extra: str) -> dict[str, str]:
     }
 
 
-def status(port: int, auth: tuple[str, str]) -> httpx.Response:
-    """GET /api/status on a running server."""
-    return httpx.get(f"http://127.0.0.1:{port}/api/status", auth=auth, timeout=10)
+def status(server: int | str, auth: tuple[str, str]) -> httpx.Response:
+    """GET /api/status on a running server (its port or its base URL)."""
+    base_url = f"http://127.0.0.1:{server}" if isinstance(server, int) else server
+    return httpx.get(f"{base_url}/api/status", auth=auth, timeout=10)
+
+
+@contextmanager
+def two_servers(tmp_path: Path, database_url: str, port: int) -> Iterator[tuple[str, str]]:
+    """Two `opencases serve` processes on one database: their base URLs."""
+    other_port = unused_port()
+    env = serve_env(database_url)
+    with (
+        running([str(OPENCASES), "serve"], port=port, env=env, log_file=tmp_path / "a.log"),
+        running([str(OPENCASES), "serve"], port=other_port, env=env, log_file=tmp_path / "b.log"),
+    ):
+        yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{other_port}"
 
 
 @pytest.fixture
@@ -133,14 +148,7 @@ def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
     tmp_path: Path, fresh_database_url: str, free_port: int
 ) -> None:
     """Two servers (processes) on one database; the change is made through the first."""
-    other_port = unused_port()
-    env = serve_env(fresh_database_url)
-    with (
-        running([str(OPENCASES), "serve"], port=free_port, env=env, log_file=tmp_path / "a.log"),
-        running([str(OPENCASES), "serve"], port=other_port, env=env, log_file=tmp_path / "b.log"),
-    ):
-        first = f"http://127.0.0.1:{free_port}"
-        second = f"http://127.0.0.1:{other_port}"
+    with two_servers(tmp_path, fresh_database_url, free_port) as (first, second):
         admin = ("elastic", PASSWORD)
         headers = {"kbn-xsrf": "true"}
         body = {"username": "worker_user", "password": "old-password", "roles": ["viewer"]}
@@ -149,7 +157,7 @@ def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
         )
         assert created.status_code == 200, created.text
         # The second process verifies and caches the old password.
-        assert status(other_port, ("worker_user", "old-password")).status_code == 200
+        assert status(second, ("worker_user", "old-password")).status_code == 200
         changed = httpx.post(
             f"{first}/internal/security/users/worker_user/password",
             json={"newPassword": "new-password"},
@@ -157,14 +165,14 @@ def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
             headers=headers,
         )
         assert changed.status_code == 204
-        assert status(free_port, ("worker_user", "old-password")).status_code == 401
+        assert status(first, ("worker_user", "old-password")).status_code == 401
         deadline = time.monotonic() + 5.0
         refused = False
         while time.monotonic() < deadline and not refused:
-            refused = status(other_port, ("worker_user", "old-password")).status_code == 401
+            refused = status(second, ("worker_user", "old-password")).status_code == 401
             time.sleep(0.1)
         assert refused, "the second process still accepts the old password after 5 seconds"
-        assert status(other_port, ("worker_user", "new-password")).status_code == 200
+        assert status(second, ("worker_user", "new-password")).status_code == 200
         httpx.delete(f"{second}/internal/security/users/worker_user", auth=admin, headers=headers)
 
 
@@ -172,14 +180,7 @@ def test_role_change_on_one_process_is_honoured_by_another_at_once(
     tmp_path: Path, fresh_database_url: str, free_port: int
 ) -> None:
     """Roles are read through the database's read cache, which every commit invalidates."""
-    other_port = unused_port()
-    env = serve_env(fresh_database_url)
-    with (
-        running([str(OPENCASES), "serve"], port=free_port, env=env, log_file=tmp_path / "a.log"),
-        running([str(OPENCASES), "serve"], port=other_port, env=env, log_file=tmp_path / "b.log"),
-    ):
-        first = f"http://127.0.0.1:{free_port}"
-        second = f"http://127.0.0.1:{other_port}"
+    with two_servers(tmp_path, fresh_database_url, free_port) as (first, second):
         admin = ("elastic", PASSWORD)
         headers = {"kbn-xsrf": "true"}
 

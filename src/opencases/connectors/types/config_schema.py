@@ -22,6 +22,28 @@ Path = tuple[str | int, ...]
 Rule = Callable[[Any], str | None]
 
 
+def keys_allowed(field: str, disallowed: tuple[str, ...]) -> Rule:
+    """Kibana's validateKeysAllowed: a free-form record's keys may not be the incident's own."""
+
+    def rule(key: str) -> str | None:
+        if key in disallowed:
+            return f"The following properties cannot be defined inside {field}: {key}."
+        return None
+
+    return rule
+
+
+def record_max_keys(field: str, maximum: int) -> Rule:
+    """Kibana's validateRecordMaxKeys: a free-form record has at most `maximum` keys."""
+
+    def rule(record: dict[str, Any]) -> str | None:
+        if len(record) > maximum:
+            return f"A maximum of {maximum} fields in {field} can be defined at a time."
+        return None
+
+    return rule
+
+
 class SchemaError(Exception):
     """A value config-schema refuses; `str()` is config-schema's ValidationError message."""
 

@@ -31,6 +31,8 @@ from opencases.connectors.types.config_schema import (
     Schema,
     SchemaError,
     String,
+    keys_allowed,
+    record_max_keys,
     sub_action_params,
 )
 from opencases.connectors.types.javascript import (
@@ -73,12 +75,6 @@ def _label(label: str) -> str | None:
     return None
 
 
-def _at_most_other_fields(record: dict[str, Any]) -> str | None:
-    if len(record) > MAX_OTHER_FIELDS:
-        return f"A maximum of {MAX_OTHER_FIELDS} fields in otherFields can be defined at a time."
-    return None
-
-
 INCIDENT_FIELDS = (
     "summary",
     "description",
@@ -91,12 +87,6 @@ INCIDENT_FIELDS = (
 )
 
 
-def _other_field_key(key: str) -> str | None:
-    if key in INCIDENT_FIELDS:
-        return f"The following properties cannot be defined inside otherFields: {key}."
-    return None
-
-
 INCIDENT = Object(
     {
         "summary": String(),
@@ -107,7 +97,11 @@ INCIDENT = Object(
         "labels": Nullable(ArrayOf(String(_label), from_json=True)),
         "parent": Nullable(String()),
         "otherFields": Nullable(
-            RecordOf(String(_other_field_key), AnyValue(), _at_most_other_fields)
+            RecordOf(
+                String(keys_allowed("otherFields", INCIDENT_FIELDS)),
+                AnyValue(),
+                record_max_keys("otherFields", MAX_OTHER_FIELDS),
+            )
         ),
     }
 )

@@ -36,6 +36,8 @@ from opencases.connectors.types.config_schema import (
     Schema,
     SchemaError,
     String,
+    keys_allowed,
+    record_max_keys,
     sub_action_params,
 )
 from opencases.connectors.types.servicenow_api import (
@@ -101,21 +103,6 @@ COMMON_FIELDS = (
 )
 
 
-def _additional_field_key(key: str) -> str | None:
-    if key in COMMON_FIELDS:
-        return f"The following properties cannot be defined inside additional_fields: {key}."
-    return None
-
-
-def _at_most_additional_fields(record: dict[str, Any]) -> str | None:
-    if len(record) > MAX_ADDITIONAL_FIELDS:
-        return (
-            f"A maximum of {MAX_ADDITIONAL_FIELDS} fields in additional_fields"
-            " can be defined at a time."
-        )
-    return None
-
-
 INCIDENT_FIELDS: dict[str, Schema] = {
     "short_description": String(),
     "description": Nullable(String()),
@@ -127,7 +114,11 @@ INCIDENT_FIELDS: dict[str, Schema] = {
     # Fields of the ServiceNow table the Elastic application does not know, sent as they
     # are through the Import Set API (a JSON string is read as the object).
     "additional_fields": Nullable(
-        RecordOf(String(_additional_field_key), AnyValue(), _at_most_additional_fields)
+        RecordOf(
+            String(keys_allowed("additional_fields", COMMON_FIELDS)),
+            AnyValue(),
+            record_max_keys("additional_fields", MAX_ADDITIONAL_FIELDS),
+        )
     ),
 }
 ITSM_INCIDENT = Object(

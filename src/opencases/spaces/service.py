@@ -26,26 +26,20 @@ _HIDDEN_CATEGORIES: dict[str, tuple[str, ...]] = {
 }
 
 
-def solution_disabled_features(solution: Solution) -> list[str]:
-    """The features a solution view disables (none for `classic`)."""
-    hidden = _HIDDEN_CATEGORIES.get(solution, ())
+def solution_disabled_features(solution: Solution | UnsetType) -> list[str] | None:
+    """The features a solution view disables; None for classic, which keeps the stored list."""
+    if solution is UNSET or solution not in _HIDDEN_CATEGORIES:
+        return None
+    hidden = _HIDDEN_CATEGORIES[solution]
     return [feature.id for feature in FEATURES if feature.category in hidden]
-
-
-def _is_classic(solution: Solution | UnsetType) -> bool:
-    return solution is UNSET or solution == "classic"
 
 
 def shown(space: Space) -> Space:
     """The space as Kibana reads it: a solution view, not the stored list, disables features."""
     # Kibana applies this when it reads a space, so the answers of the Spaces API and the
     # owners that exist in the space for authorization both follow the solution.
-    if _is_classic(space.solution):
-        return space
-    assert space.solution is not UNSET
-    return msgspec.structs.replace(
-        space, disabledFeatures=solution_disabled_features(space.solution)
-    )
+    disabled = solution_disabled_features(space.solution)
+    return space if disabled is None else msgspec.structs.replace(space, disabledFeatures=disabled)
 
 
 class SpaceCache:
@@ -182,13 +176,12 @@ def _disabled_features_to_store(
     """The disabled features an update stores (Kibana's shouldPreserveStoredDisabledFeatures)."""
     # Under a solution view the stored list is not what the space shows, so the body's
     # (what the client saw) must not replace it; it counts again once back to classic.
-    if not _is_classic(solution):
+    if solution_disabled_features(solution) is not None:
         return stored.disabledFeatures
-    if not _is_classic(stored.solution):
-        assert stored.solution is not UNSET
-        # Switching back to classic with the list the solution showed keeps the stored one.
-        if set(request.disabledFeatures) == set(solution_disabled_features(stored.solution)):
-            return stored.disabledFeatures
+    # Switching back to classic with the list the solution showed keeps the stored one.
+    shown_before = solution_disabled_features(stored.solution)
+    if shown_before is not None and set(request.disabledFeatures) == set(shown_before):
+        return stored.disabledFeatures
     return request.disabledFeatures
 
 

@@ -121,8 +121,9 @@ def pushed_date(timestamp: Any) -> str:
 
 
 def prepare_incident(use_table_api: bool, incident: dict[str, Any]) -> dict[str, Any]:
-    """The incident as sent: as is for the Table API; for Import Set every key `u_`-prefixed,
-    after the additional fields, which go unprefixed."""
+    """The incident as sent: as is to the Table API, `u_`-prefixed to Import Set."""
+    # Kibana puts the additional fields (Import Set only) first and unprefixed, so an
+    # incident field of the same name wins.
     fields = dict(incident)
     additional_fields = fields.pop("additional_fields", None)
     if use_table_api:

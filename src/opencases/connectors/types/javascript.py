@@ -17,7 +17,7 @@ from urllib.parse import quote, urlsplit
 from opencases.connectors.outbound import OutboundResponse
 from opencases.connectors.types.base import ConnectorError
 from opencases.kibana.time import format_time, parse_time
-from opencases.kibana.validation import UNDEFINED, js_number, js_string
+from opencases.kibana.validation import UNDEFINED, js_keys, js_number, js_string, json_stringify
 
 
 def js_text(value: Any) -> str:
@@ -169,3 +169,56 @@ _DOUBLE_SLASHES = re.compile(r"([^:]/)/+")
 def normalize_url(url: str) -> str:
     """Kibana's URL clean-up: no trailing slash, `//` collapsed (except after the scheme)."""
     return _DOUBLE_SLASHES.sub(r"\1", url.removesuffix("/"))
+
+
+def js_truthy(value: Any) -> bool:
+    """JavaScript's truthiness of a decoded JSON value (`[]` and `{}` are true)."""
+    if value is UNDEFINED:
+        return False
+    if isinstance(value, list | dict):
+        return True
+    return bool(value)
+
+
+def is_number(value: Any) -> bool:
+    """lodash's `isNumber` for a decoded JSON value."""
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def js_spread(value: Any) -> dict[str, Any]:
+    """The own keys `{...value}` copies: an object's, a string's or an array's indices."""
+    if isinstance(value, dict):
+        return dict(value)
+    if isinstance(value, str | list):
+        return {str(index): item for index, item in enumerate(value)}
+    return {}
+
+
+def json_indented(value: Any, depth: int = 0) -> str:
+    """`JSON.stringify(value, null, 2)` for a decoded JSON value."""
+    inner = "  " * (depth + 1)
+    if isinstance(value, list) and value:
+        items = [inner + json_indented(item, depth + 1) for item in value]
+    elif isinstance(value, dict) and value:
+        items = [
+            f"{inner}{json.dumps(key, ensure_ascii=False)}: {json_indented(value[key], depth + 1)}"
+            for key in js_keys(value)
+        ]
+    else:
+        return json_stringify(value)
+    opening, closing = ("[", "]") if isinstance(value, list) else ("{", "}")
+    return opening + "\n" + ",\n".join(items) + "\n" + "  " * depth + closing
+
+
+def same_value(option: Any, given: Any) -> bool:
+    """JavaScript's `===` between an option's value (a number or a string) and a given value."""
+    if isinstance(option, str):
+        return isinstance(given, str) and option == given
+    return is_number(given) and option == given
+
+
+def js_type_name(value: Any) -> str:
+    """JavaScript's `typeof` of a decoded JSON primitive."""
+    if isinstance(value, bool):
+        return "boolean"
+    return "string" if isinstance(value, str) else "number"

@@ -40,6 +40,7 @@ from opencases.connectors.types.javascript import (
     check_response,
     encode_uri_component,
     js_iso_date,
+    js_truthy,
 )
 from opencases.kibana.validation import JS_WHITESPACE, UNDEFINED, js_keys, js_string
 
@@ -145,15 +146,6 @@ class _Thrown(Exception):
         self.user = user
 
 
-def _truthy(value: Any) -> bool:
-    """JavaScript's truthiness of a decoded JSON value (`[]` and `{}` are true)."""
-    if value is UNDEFINED:
-        return False
-    if isinstance(value, list | dict):
-        return True
-    return bool(value)
-
-
 def _iso(value: Any) -> str:
     """`new Date(value).toISOString()`, thrown inside the service when invalid."""
     try:
@@ -251,17 +243,17 @@ class JiraService:
             "summary": _one_line(incident["summary"]),
             "project": {"key": self.project_key},
         }
-        if _truthy(incident.get("issueType")):
+        if js_truthy(incident.get("issueType")):
             fields["issuetype"] = {"id": incident["issueType"]}
-        if _truthy(incident.get("description")):
+        if js_truthy(incident.get("description")):
             fields["description"] = incident["description"]
-        if _truthy(incident.get("labels")):
+        if js_truthy(incident.get("labels")):
             fields["labels"] = incident["labels"]
-        if _truthy(incident.get("priority")):
+        if js_truthy(incident.get("priority")):
             fields["priority"] = {"name": incident["priority"]}
-        if _truthy(incident.get("parent")):
+        if js_truthy(incident.get("parent")):
             fields["parent"] = {"key": incident["parent"]}
-        if _truthy(incident.get("otherFields")):
+        if js_truthy(incident.get("otherFields")):
             fields.update(incident["otherFields"])
         return fields
 
@@ -286,7 +278,7 @@ class JiraService:
     async def create_incident(self, incident: JsonObject) -> JsonObject:
         """Create an issue (with the project's first issue type when none is given)."""
         issue_type = incident.get("issueType")
-        if not _truthy(issue_type):
+        if not js_truthy(issue_type):
             issue_types = await self.get_issue_types()
             first = issue_types[0].get("id") if issue_types else None
             issue_type = "" if first is None else first
@@ -393,7 +385,7 @@ def _either(data: Any, first: str, second: str, *, reading: str) -> list[Any]:
     if data is None:
         raise _Thrown(f"Cannot destructure property '{first}' of 'res.data' as it is null.")
     found = _property(data, first)
-    if not _truthy(found):
+    if not js_truthy(found):
         found = _property(data, second)
     if not isinstance(found, list):
         raise _Thrown(f"Cannot read properties of {js_string(found)} (reading '{reading}')")

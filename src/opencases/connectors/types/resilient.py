@@ -18,17 +18,34 @@ from opencases.connectors.types.base import (
     ensure_url_allowed,
 )
 from opencases.connectors.types.config_schema import (
+    AnyValue,
     ArrayOf,
     Boolean,
     Nullable,
     Number,
     Object,
+    OneOf,
+    RecordOf,
     Schema,
     String,
+    keys_allowed,
+    record_max_keys,
 )
-from opencases.connectors.types.javascript import js_iso_date, js_text, js_to_number, now_millis
+from opencases.connectors.types.javascript import (
+    axios_data,
+    is_number,
+    js_iso_date,
+    js_spread,
+    js_text,
+    js_to_number,
+    js_truthy,
+    js_type_name,
+    json_indented,
+    now_millis,
+    same_value,
+)
 from opencases.connectors.types.subactions import CaseService, SubActionConnectorType
-from opencases.kibana.validation import UNDEFINED
+from opencases.kibana.validation import UNDEFINED, js_keys
 
 NAME = "IBM Resilient"
 
@@ -47,20 +64,47 @@ class ResilientSecrets(msgspec.Struct, kw_only=True, forbid_unknown_fields=True)
     apiKeySecret: str
 
 
+# The incident's own fields, which additionalFields may not redefine.
+COMMON_INCIDENT_FIELDS = (
+    "name",
+    "description",
+    "externalId",
+    "incidentTypes",
+    "severityCode",
+    "additionalFields",
+)
+MAX_ADDITIONAL_FIELDS = 50
 INCIDENT_FIELDS: dict[str, Schema] = {
     "name": String(),
     "description": Nullable(String()),
     "incidentTypes": Nullable(ArrayOf(Number())),
     "severityCode": Nullable(Number()),
+    "additionalFields": Nullable(
+        RecordOf(
+            String(keys_allowed("additionalFields", COMMON_INCIDENT_FIELDS)),
+            AnyValue(),
+            record_max_keys("additionalFields", MAX_ADDITIONAL_FIELDS),
+        )
+    ),
 }
 NO_PARAMS = Object({})
 
 CREATED = Object({"id": Number(), "create_date": Number()}, unknowns="allow")
-UPDATED = Object({"success": Boolean()}, unknowns="allow")
+UPDATED = Object({"success": Boolean(), "message": Nullable(String())}, unknowns="allow")
 INCIDENT = Object({"id": Number(), "inc_last_modified_date": Number()}, unknowns="allow")
 ANY_OBJECT = Object({}, unknowns="allow")
 VALUES = Object(
     {"values": ArrayOf(Object({"value": Number(), "label": String()}, unknowns="allow"))},
+    unknowns="allow",
+)
+FIELD_OPTION = Object(
+    {
+        "value": OneOf(Number(), String()),
+        "label": String(),
+        "enabled": Boolean(),
+        "hidden": Boolean(),
+        "default": Boolean(),
+    },
     unknowns="allow",
 )
 FIELDS = ArrayOf(
@@ -71,13 +115,28 @@ FIELDS = ArrayOf(
             "read_only": Boolean(),
             "required": Nullable(String()),
             "text": String(),
+            "prefix": Nullable(String()),
+            "values": Nullable(ArrayOf(FIELD_OPTION)),
         },
         unknowns="allow",
     )
 )
+# What getFields keeps of each field (Kibana's `ResilientFieldMeta`).
+FIELD_KEYS = ("name", "input_type", "read_only", "required", "text", "prefix", "values")
 
 # Resilient's field names for the params' incident fields.
 FIELD_NAMES = {"incidentTypes": "incident_type_ids", "severityCode": "severity_code"}
+
+# The input types whose old value Kibana keeps as it is.
+VALUE_INPUTS = (
+    "multiselect",
+    "select",
+    "datetimepicker",
+    "datepicker",
+    "boolean",
+    "number",
+    "text",
+)
 
 
 def failure(message: str) -> ConnectorError:
@@ -109,6 +168,9 @@ class ResilientService(CaseService):
             return "Unknown API Error"
         if error.response.status == 401:
             return "Unauthorized API Error"
+        body = axios_data(error.response.content)
+        if isinstance(body, dict) and "message" in body:
+            return f"API Error: {js_text(body['message'])}"
         return f"API Error: {error.response.reason}"
 
     def pushed(self, incident_id: Any, pushed_date: Any) -> JsonObject:
@@ -122,7 +184,7 @@ class ResilientService(CaseService):
         }
 
     async def create_incident(self, incident: JsonObject) -> JsonObject:
-        """POST the incident, discovered now."""
+        """POST the incident, discovered now, its additional fields where Resilient keeps them."""
         data: JsonObject = {"name": incident["name"], "discovered_date": now_millis()}
         # JavaScript truthiness, as Kibana tests the fields: an empty list is still sent.
         if incident.get("description"):
@@ -134,6 +196,14 @@ class ResilientService(CaseService):
         if incident.get("severityCode"):
             data["severity_code"] = {"id": js_to_number(incident["severityCode"])}
         try:
+            # An empty record is true to JavaScript too: the fields are fetched all the same.
+            if incident.get("additionalFields") is not None:
+                fields = await self.get_fields({})
+                prepared = creation_fields(fields=fields, additional=incident["additionalFields"])
+                properties = prepared.pop("properties", UNDEFINED)
+                data.update(prepared)
+                if js_truthy(properties):
+                    data["properties"] = properties
             created = await self.request(
                 "POST",
                 f"{self.incidents_url}?text_content_output_format=objects_convert",
@@ -149,17 +219,18 @@ class ResilientService(CaseService):
         """PATCH the changes from the incident as Resilient has it now, then read it back."""
         try:
             latest = await self.get_incident(incident_id)
+            fields = await self.get_fields({})
             # Resilient would empty the fields sent as null, so they are not sent.
             changed = {key: value for key, value in incident.items() if value is not None}
             answer = await self.request(
                 "PATCH",
                 f"{self.incidents_url}/{incident_id}",
-                data=update_request(latest, changed),
+                data=update_request(old=latest, new=changed, fields=fields),
                 headers=self.headers,
                 response_schema=UPDATED,
             )
             if not answer["success"]:
-                raise ConnectorError("Error while updating incident")
+                raise ConnectorError(f"Error while updating incident: {js_text(answer['message'])}")
             updated = await self.get_incident(incident_id)
         except ConnectorError as error:
             raise failure(
@@ -226,53 +297,132 @@ class ResilientService(CaseService):
         return [{"id": js_text(v["value"]), "name": v["label"]} for v in answer["values"]]
 
     async def get_fields(self, params: JsonObject) -> list[JsonObject]:
-        """The incident fields' metadata."""
+        """The incident fields' metadata, with their prefix and options."""
         try:
             fields = await self.request(
                 "GET", self.fields_url, headers=self.headers, response_schema=FIELDS
             )
         except ConnectorError as error:
             raise failure(f"Unable to get fields. Error: {error.message}.") from None
-        keys = ("name", "input_type", "read_only", "required", "text")
-        return [{key: field[key] for key in keys} for field in fields]
+        return [{key: field[key] for key in FIELD_KEYS} for field in fields]
 
 
-def update_request(old: JsonObject, new: JsonObject) -> JsonObject:
-    """Resilient's PATCH body: one change per field sent (Kibana's `formatUpdateRequest`)."""
-    changes = []
-    for key, value in new.items():
-        name = FIELD_NAMES.get(key, key)
-        if name == "description":
-            description = old.get("description", UNDEFINED)
-            if description is None or description is UNDEFINED:
-                # Kibana reads `oldIncident.description.content` unguarded and fails so.
-                missing = "null" if description is None else "undefined"
-                raise ConnectorError(f"Cannot read properties of {missing} (reading 'content')")
-            old_value = description.get("content") if isinstance(description, dict) else None
-        else:
-            old_value = old.get(name)
-        changes.append(
-            {
-                "field": {"name": name},
-                "old_value": value_content(key, old_value),
-                "new_value": value_content(key, value),
-            }
+def check_values(*, field: JsonObject, given: list[Any]) -> None:
+    """Kibana's `validateValues`: ConnectorError unless each value is one of the field's options."""
+    options = field["values"]
+    if options is None:
+        return
+    if not all(any(same_value(option["value"], item) for option in options) for item in given):
+        accepted = ",".join(
+            f'{js_text(option["value"])} (for "{option["label"]}")' for option in options
         )
+        raise ConnectorError(
+            f"Invalid values provided to {field['name']}: {json_indented(given)}. "
+            f"Accepted values: {accepted}"
+        )
+
+
+def creation_fields(*, fields: list[JsonObject], additional: JsonObject) -> JsonObject:
+    """The additional fields as a new incident holds them (`prepareAdditionalFieldsForCreation`).
+
+    Fields Resilient gives a prefix (its custom fields, under `properties`) go under it,
+    the others at the top level; `properties` given by the user is flattened first.
+    """
+    rest = dict(additional)
+    merged = {**js_spread(rest.pop("properties", None)), **rest}
+    metadata = {field["name"]: field for field in fields}
+    data: JsonObject = {}
+    for key in js_keys(merged):
+        value = merged[key]
+        field = metadata.get(key)
+        if field is not None and field["input_type"] in ("select", "multiselect"):
+            check_values(field=field, given=value if isinstance(value, list) else [value])
+        prefix = field["prefix"] if field is not None else None
+        if not prefix:
+            data[key] = value
+            continue
+        if not js_truthy(data.get(prefix, UNDEFINED)):
+            data[prefix] = {}
+        holder = data[prefix]
+        if isinstance(holder, dict):
+            holder[key] = value
+        elif not isinstance(holder, list):
+            # Kibana's strict-mode code throws when it sets a key on a primitive.
+            raise ConnectorError(
+                f"Cannot create property '{key}' on {js_type_name(holder)} '{js_text(holder)}'"
+            )
+    return data
+
+
+def update_request(*, old: JsonObject, new: JsonObject, fields: list[JsonObject]) -> JsonObject:
+    """Resilient's PATCH body: one change per field sent (Kibana's `formatUpdateRequest`)."""
+    root = dict(new)
+    # Resilient updates its own and its custom fields alike, so they are merged.
+    updates = {**(root.pop("additionalFields", None) or {}), **root}
+    metadata = {field["name"]: field for field in fields}
+    changes = []
+    for key in js_keys(updates):
+        name = FIELD_NAMES.get(key, key)
+        field = metadata.get(name)
+        if field is None:
+            raise ConnectorError(f"No metadata found for field {name}")
+        found = old.get(name, UNDEFINED)
+        old_value = found if js_truthy(found) else old.get(key, UNDEFINED)
+        if field["prefix"]:
+            holder = old.get(field["prefix"], UNDEFINED)
+            old_value = None
+            if js_truthy(holder):
+                old_value = holder.get(key, UNDEFINED) if isinstance(holder, dict) else UNDEFINED
+        given = updates.get(name, UNDEFINED)
+        new_value = given if js_truthy(given) else updates.get(key, UNDEFINED)
+        old_shape = value_shape(field=field, value=old_field_value(field=field, value=old_value))
+        new_shape = value_shape(field=field, value=new_value, old_value=old_value)
+        changes.append({"field": {"name": name}, "old_value": old_shape, "new_value": new_shape})
     return {"changes": changes}
 
 
-def value_content(field: str, value: Any) -> JsonObject:
-    """A field's value as Resilient's change format holds it (`getValueTextContent`)."""
-    if value is None or value is UNDEFINED:
-        return {"text": ""}
-    if field == "description":
-        return {"textarea": {"format": "html", "content": js_text(value)}}
-    if field == "incidentTypes":
-        ids = value if isinstance(value, list) else [value]
-        return {"ids": [js_to_number(type_id) for type_id in ids]}
-    if field == "severityCode":
-        return {"id": js_to_number(value)}
-    return {"text": js_text(value)}
+def old_field_value(*, field: JsonObject, value: Any) -> Any:
+    """The old value as Kibana shapes it (`getValueFromOldField`): null for unknown inputs."""
+    kind = field["input_type"]
+    if kind == "textarea":
+        return None if value is UNDEFINED else value
+    if kind in VALUE_INPUTS:
+        return value
+    return None
+
+
+def value_shape(*, field: JsonObject, value: Any, old_value: Any = UNDEFINED) -> JsonObject:
+    """A value in Resilient's change format for the field's input type (`getValueFieldShape`)."""
+    kind = field["input_type"]
+    missing = value is None or value is UNDEFINED
+    if kind == "textarea":
+        if missing:
+            return {"textarea": None}
+        if isinstance(value, dict) and "format" in value and "content" in value:
+            return {"textarea": dict(value)}
+        keeps_format = isinstance(old_value, dict) and "format" in old_value
+        text_format = old_value["format"] if keeps_format else "text"
+        return {"textarea": {"format": text_format, "content": value}}
+    if kind == "multiselect":
+        if missing:
+            return {}
+        ids = list(value) if isinstance(value, list) else [value]
+        check_values(field=field, given=ids)
+        return {"ids": ids}
+    if kind == "select":
+        if missing:
+            return {}
+        check_values(field=field, given=[value])
+        return {"id": value}
+    if kind in ("datetimepicker", "datepicker"):
+        return {"date": value} if is_number(value) else {}
+    if kind == "boolean":
+        return {"boolean": value} if isinstance(value, bool) else {}
+    if kind == "number":
+        return {"object": value} if is_number(value) else {}
+    if kind == "text":
+        return {"text": value} if isinstance(value, str) else {}
+    return {}
 
 
 class Resilient(SubActionConnectorType):

@@ -8,6 +8,7 @@ import msgspec
 
 from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError
 from opencases.connectors.types.base import (
+    AccessTokens,
     ConnectorError,
     ConnectorType,
     Execution,
@@ -54,6 +55,7 @@ async def execute(
     secrets: JsonObject,
     params: JsonObject,
     http: Outbound,
+    tokens: AccessTokens | None = None,
 ) -> JsonObject:
     """The execute result of running a connector with `params` (Kibana's route shape)."""
     try:
@@ -74,6 +76,7 @@ async def execute(
         secrets=validated_secrets,
         params=validated_params,
         http=http,
+        tokens=tokens,
     )
     try:
         result = await connector_type.execute(execution)

@@ -7,6 +7,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import msgspec
@@ -30,7 +31,7 @@ from opencases.connectors.schemas import (
     ConnectorWithCount,
 )
 from opencases.connectors.types.base import ConnectorType, JsonObject, ValidationFailed
-from opencases.db import UniqueViolation
+from opencases.db import Database, UniqueViolation
 from opencases.kibana.errors import (
     BadRequest,
     Conflict,
@@ -38,7 +39,7 @@ from opencases.kibana.errors import (
     InternalServerError,
     saved_object_not_found,
 )
-from opencases.kibana.time import utc_now
+from opencases.kibana.time import format_time, parse_time, utc_now
 from opencases.security.authorization import Level, Operation, ensure_feature
 from opencases.security.context import RequestContext
 from opencases.settings import Settings
@@ -365,6 +366,8 @@ async def update(
     async with context.db.transaction() as tx:
         if not await store.replace(tx, updated, expected=stored.revision):
             raise Conflict(f"Saved object [{SAVED_OBJECT_TYPE}/{connector_id}] conflict")
+        # Kibana drops the kept token with the credentials that got it.
+        await store.delete_token(tx, connector_id=connector_id)
     return msgspec.structs.replace(_response(connectors, updated), is_missing_secrets=False)
 
 
@@ -376,6 +379,7 @@ async def delete(*, context: RequestContext, connectors: Connectors, connector_i
     async with context.db.transaction() as tx:
         if not await store.delete(tx, space_id=context.space.id, connector_id=connector_id):
             raise saved_object_not_found(SAVED_OBJECT_TYPE, connector_id)
+        await store.delete_token(tx, connector_id=connector_id)
 
 
 async def execute(
@@ -418,7 +422,61 @@ async def execute(
         secrets=secrets,
         params=params,
         http=connectors.outbound,
+        tokens=None
+        if connectors.box is None
+        else ConnectorTokens(
+            db=context.db, box=connectors.box, space_id=context.space.id, connector_id=connector_id
+        ),
     )
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConnectorTokens:
+    """A connector's OAuth access token, kept sealed in the database between runs."""
+
+    db: Database
+    box: SecretBox
+    space_id: str
+    connector_id: str
+
+    async def get(self) -> str | None:
+        """The kept token, unless there is none, it has expired or cannot be opened."""
+        kept = await store.get_token(self.db, connector_id=self.connector_id)
+        if kept is None or parse_time(kept.expires_at) <= datetime.now(UTC):
+            return None
+        try:
+            opened = self.box.decrypt(
+                kept.token, space_id=kept.space_id, connector_id=self.connector_id
+            )
+        except SecretsUnreadable:
+            return None  # sealed under another key: a new one is asked for
+        token: str = opened["token"]
+        return token
+
+    async def put(self, token: str, *, expires_in_seconds: float) -> None:
+        """Keep a token just received; a failure to keep it does not fail the run."""
+        expires_at = datetime.now(UTC) + timedelta(seconds=expires_in_seconds)
+        sealed = self.box.encrypt(
+            {"token": token}, space_id=self.space_id, connector_id=self.connector_id
+        )
+        kept = store.StoredToken(
+            space_id=self.space_id, token=sealed, expires_at=format_time(expires_at)
+        )
+        try:
+            async with self.db.transaction() as tx:
+                await store.put_token(tx, connector_id=self.connector_id, token=kept, now=utc_now())
+        except Exception as exc:
+            # Kibana catches any failure here, logs it and goes on with the token it has.
+            log.warning(
+                "Not able to update connector token for connectorId: %s due to error: %s",
+                self.connector_id,
+                exc,
+            )
+
+    async def delete(self) -> None:
+        """Forget the kept token."""
+        async with self.db.transaction() as tx:
+            await store.delete_token(tx, connector_id=self.connector_id)
 
 
 def list_types(*, connectors: Connectors, feature_id: str | None) -> list[ConnectorTypeInfo]:

@@ -101,3 +101,50 @@ async def delete(db: Executor, *, space_id: str, connector_id: str) -> bool:
         {"id": connector_id, "space_id": space_id},
     )
     return deleted == 1
+
+
+class StoredToken(msgspec.Struct, frozen=True, kw_only=True):
+    """A connector's kept access token, still sealed, and when it expires."""
+
+    space_id: str
+    token: str
+    expires_at: str
+
+
+async def get_token(db: Executor, *, connector_id: str) -> StoredToken | None:
+    """The access token kept for a connector, or None."""
+    row = await db.fetch_one(
+        "SELECT space_id, token, expires_at FROM connector_tokens"
+        " WHERE connector_id = :connector_id",
+        {"connector_id": connector_id},
+    )
+    if row is None:
+        return None
+    return StoredToken(space_id=row["space_id"], token=row["token"], expires_at=row["expires_at"])
+
+
+async def put_token(db: Executor, *, connector_id: str, token: StoredToken, now: str) -> None:
+    """Keep a connector's access token, replacing the one it had."""
+    await db.execute(
+        "INSERT INTO connector_tokens"
+        " (connector_id, space_id, token, expires_at, created_at, updated_at)"
+        " VALUES (:connector_id, :space_id, :token, :expires_at, :now, :now)"
+        " ON CONFLICT (connector_id) DO UPDATE SET space_id = excluded.space_id,"
+        " token = excluded.token, expires_at = excluded.expires_at,"
+        " updated_at = excluded.updated_at",
+        {
+            "connector_id": connector_id,
+            "space_id": token.space_id,
+            "token": token.token,
+            "expires_at": token.expires_at,
+            "now": now,
+        },
+    )
+
+
+async def delete_token(db: Executor, *, connector_id: str) -> None:
+    """Forget a connector's access token."""
+    await db.execute(
+        "DELETE FROM connector_tokens WHERE connector_id = :connector_id",
+        {"connector_id": connector_id},
+    )

@@ -150,3 +150,17 @@ connectors = Table(
     timestamp("updated_at"),
     Index("ix_connectors_space_id", "space_id"),
 )
+
+connector_tokens = Table(
+    "connector_tokens",
+    metadata,
+    # Kibana's connector_token saved objects: an OAuth access token kept between runs.
+    Column("connector_id", Text, primary_key=True),
+    # The space of the run that got it (a preconfigured connector runs in any space).
+    space_id_column(),
+    # AES-GCM envelope of the token (see connectors/crypto.py).
+    Column("token", Text, nullable=False),
+    timestamp("expires_at"),
+    timestamp("created_at"),
+    timestamp("updated_at"),
+)

@@ -16,8 +16,10 @@ from opencases.connectors.outbound import Outbound
 from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.servicenow import ServiceNowITSM, ServiceNowSecOps
 from opencases.connectors.types.servicenow_api import pushed_date
+from tests.conftest import ELASTIC_PASSWORD, make_client
 from tests.connectors.conftest import RunConnector
 from tests.connectors.fakes import FakeService, timeout
+from tests.connectors.helpers import connector_settings, started_app
 
 ITSM = ServiceNowITSM()
 SIR = ServiceNowSecOps()
@@ -884,6 +886,81 @@ async def test_oauth_gets_a_token_with_a_signed_assertion(
     assert {request.headers["authorization"] for request in calls} == {"Bearer token-1"}
     assert [request.method for request in calls] == ["POST", "GET", "PATCH", "GET"]
     assert calls[0].body["caller_id"] is None
+
+
+OAUTH_SECRETS = {"clientSecret": "s3cret", "privateKey": "", "privateKeyPassword": None}
+
+
+async def test_oauth_token_is_kept_sealed_between_runs_until_refused_expired_or_changed(
+    fake: FakeService, database_url: str, elastic_hash: str, private_key: rsa.RSAPrivateKey
+) -> None:
+    # Kibana's connector_token: later runs reuse the token until it expires, a 4xx answer
+    # or an update of the connector drops it.
+    tokens = iter(["token-1", "token-2", "token-3", "token-4"])
+    fake.on(
+        "POST",
+        "/oauth_token.do",
+        lambda request: httpx.Response(
+            200, json={"access_token": next(tokens), "token_type": "Bearer", "expires_in": 1799}
+        ),
+    )
+    choices = answer([])
+    refused = httpx.Response(401, json={"error": {"message": "User Not Authenticated"}})
+    # The third run's call is refused; the others are answered.
+    fake.on("GET", "/api/now/table/sys_choice", choices, choices, refused, choices)
+    body = {
+        "name": "ServiceNow",
+        "connector_type_id": ".servicenow",
+        "config": OAUTH_CONFIG,
+        "secrets": {**OAUTH_SECRETS, "privateKey": pem(private_key)},
+    }
+    params = {"params": {"subAction": "getChoices", "subActionParams": {"fields": ["priority"]}}}
+    credentials = {"auth": ("elastic", ELASTIC_PASSWORD), "headers": {"kbn-xsrf": "true"}}
+    settings = connector_settings(database_url)
+    async with (
+        started_app(settings, elastic_hash, fake, connector_types=None) as app,
+        make_client(app, **credentials) as client,
+    ):
+        db = app.state.opencases.db
+
+        async def run() -> str:
+            """Run the connector; the token its call carried."""
+            fake.received.clear()
+            response = await client.post("/api/actions/connector/sn/_execute", json=params)
+            assert response.status_code == 200, response.text
+            return str(fake.received[-1].headers["authorization"])
+
+        async def kept() -> list[tuple[Any, ...]]:
+            rows = await db.fetch_all("SELECT connector_id, space_id, token FROM connector_tokens")
+            return [tuple(row) for row in rows]
+
+        assert (await client.post("/api/actions/connector/sn", json=body)).status_code == 200
+        assert await run() == "Bearer token-1"
+        ((connector_id, space_id, sealed),) = await kept()
+        assert (connector_id, space_id) == ("sn", "default")
+        assert "token-1" not in sealed
+        # The next run asks ServiceNow for no token.
+        assert await run() == "Bearer token-1"
+        assert [request.path for request in fake.received] == ["/api/now/table/sys_choice"]
+
+        # A 4xx answer drops the token; the next run gets a new one.
+        assert await run() == "Bearer token-1"
+        assert await kept() == []
+        assert await run() == "Bearer token-2"
+        assert len(await kept()) == 1
+
+        # An expired token is not used.
+        await db.execute("UPDATE connector_tokens SET expires_at = '2020-01-01T00:00:00.000Z'")
+        assert await run() == "Bearer token-3"
+
+        # Updating the connector drops it.
+        update = {"name": "ServiceNow", "config": OAUTH_CONFIG, "secrets": body["secrets"]}
+        assert (await client.put("/api/actions/connector/sn", json=update)).status_code == 200
+        assert await kept() == []
+        # So does deleting it.
+        assert await run() == "Bearer token-4"
+        assert (await client.delete("/api/actions/connector/sn")).status_code == 204
+        assert await kept() == []
 
 
 async def test_oauth_token_refused(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import msgspec
 
@@ -53,6 +53,22 @@ class ExecutorResult:
     error_source: Literal["user", "framework"] | msgspec.UnsetType = msgspec.UNSET
 
 
+class AccessTokens(Protocol):
+    """Where a connector keeps its OAuth access token between runs (Kibana's connector_token)."""
+
+    async def get(self) -> str | None:
+        """The kept token, unless there is none or it has expired."""
+        ...
+
+    async def put(self, token: str, *, expires_in_seconds: float) -> None:
+        """Keep a token just received, valid for `expires_in_seconds`."""
+        ...
+
+    async def delete(self) -> None:
+        """Forget the kept token (the external system refused it, or may have)."""
+        ...
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Execution:
     """One execution of a connector: its stored values and the validated params."""
@@ -63,6 +79,8 @@ class Execution:
     secrets: JsonObject
     params: JsonObject
     http: Outbound
+    # None where tokens cannot be kept (no encryption key): each run asks for its own.
+    tokens: AccessTokens | None = None
 
 
 def check(tp: type[S], value: Any) -> S:

@@ -298,6 +298,7 @@ class ServiceNowConnectorType(ConnectorType):
             api_url=config["apiUrl"],
             uses_table_api=bool(config.get("usesTableApi")),
             credentials=credentials,
+            tokens=execution.tokens,
             product=self.product,
         )
 

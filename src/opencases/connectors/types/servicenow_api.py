@@ -21,7 +21,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
 from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError
-from opencases.connectors.types.javascript import axios_data, js_text
+from opencases.connectors.types.base import AccessTokens
+from opencases.connectors.types.javascript import axios_data, js_text, js_to_number
 from opencases.kibana.time import format_time
 from opencases.kibana.validation import UNDEFINED
 
@@ -31,6 +32,8 @@ FIELD_PREFIX = "u_"
 JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
 # Kibana's createJWTAssertion: the assertion lives an hour (its "milliseconds" are seconds).
 JWT_LIFETIME_SECONDS = 3600
+# How long a token is kept when ServiceNow's answer does not say.
+TOKEN_LIFETIME_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,8 +226,8 @@ async def request_jwt_access_token(
     client_id: str,
     client_secret: str,
     assertion: str,
-) -> str:
-    """Kibana's requestOAuthJWTToken: the `Authorization` value, `<token_type> <access_token>`."""
+) -> tuple[str, float]:
+    """Kibana's requestOAuthJWTToken: `<token_type> <access_token>` and its lifetime (seconds)."""
     body = _form(
         {
             "assertion": assertion,
@@ -252,7 +255,11 @@ async def request_jwt_access_token(
         raise ServiceNowFailure(
             json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
         )
-    return f"{js_text(prop(data, 'token_type'))} {js_text(prop(data, 'access_token'))}"
+    authorization = f"{js_text(prop(data, 'token_type'))} {js_text(prop(data, 'access_token'))}"
+    # Kibana's updateOrReplace takes an hour when the answer names no lifetime (`?? 3600`).
+    given = prop(data, "expires_in")
+    expires_in = None if given is None or given is UNDEFINED else js_to_number(given)
+    return authorization, TOKEN_LIFETIME_SECONDS if expires_in is None else expires_in
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -281,6 +288,7 @@ class ServiceNow:
         uses_table_api: bool,
         credentials: Credentials,
         product: Product,
+        tokens: AccessTokens | None = None,
     ) -> None:
         self.http = http
         # Kibana drops one trailing slash.
@@ -288,6 +296,7 @@ class ServiceNow:
         self.use_table_api = uses_table_api
         self.credentials = credentials
         self.product = product
+        self.tokens = tokens
         self._authorization: str | None = None
 
     # --- URLs -----------------------------------------------------------
@@ -313,8 +322,9 @@ class ServiceNow:
         if not credentials.is_oauth and credentials.username and credentials.password:
             pair = f"{credentials.username}:{credentials.password}".encode()
             return f"Basic {base64.b64encode(pair).decode()}"
+        if self._authorization is None and self.tokens is not None:
+            self._authorization = await self.tokens.get()
         if self._authorization is None:
-            # Kibana caches the token in a saved object; this one lives for the execution.
             assertion = create_jwt_assertion(
                 private_key=credentials.private_key or "",
                 passphrase=credentials.private_key_password,
@@ -322,13 +332,15 @@ class ServiceNow:
                 user_identifier=credentials.user_identifier or "",
                 key_id=credentials.jwt_key_id or "",
             )
-            self._authorization = await request_jwt_access_token(
+            self._authorization, expires_in = await request_jwt_access_token(
                 self.http,
                 f"{self.url}/oauth_token.do",
                 client_id=credentials.client_id or "",
                 client_secret=credentials.client_secret or "",
                 assertion=assertion,
             )
+            if self.tokens is not None:
+                await self.tokens.put(self._authorization, expires_in_seconds=expires_in)
         return self._authorization
 
     async def call(self, method: str, url: str, body: Any = None) -> Any:
@@ -337,6 +349,10 @@ class ServiceNow:
         try:
             response = await self.http.request(method, url, headers=headers, json_body=body)
         except OutboundError as exc:
+            status = 0 if exc.response is None else exc.response.status
+            if self.tokens is not None and self.credentials.is_oauth and 400 <= status < 500:
+                # Kibana's response interceptor: a 4xx may mean the token is no good.
+                await self.tokens.delete()
             answer = None if exc.response is None else Answer(axios_data(exc.response.content))
             raise ServiceNowFailure(exc.message, answer=answer) from None
         except HostNotAllowed as exc:

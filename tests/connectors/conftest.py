@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,12 +12,26 @@ from opencases.connectors.types.base import ConnectorType
 from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
 from tests.connectors.fakes import FakeService
 from tests.connectors.helpers import connector_settings, started_app
+from tests.connectors.tls import Pki, TlsServer, tls_server
 
 
 @pytest.fixture
 def fake() -> FakeService:
     """A fake external system at https://external.example.com."""
     return FakeService()
+
+
+@pytest.fixture(scope="session")
+def pki() -> Pki:
+    """A test CA with a server certificate for 127.0.0.1 and a client certificate."""
+    return Pki.create()
+
+
+@pytest.fixture
+async def https(pki: Pki, tmp_path: Path) -> AsyncIterator[TlsServer]:
+    """A local HTTPS server that requires a client certificate from the test CA."""
+    async with tls_server(pki, tmp_path) as server:
+        yield server
 
 
 RunConnector = Callable[..., Awaitable[dict[str, Any]]]
@@ -26,7 +41,8 @@ RunConnector = Callable[..., Awaitable[dict[str, Any]]]
 def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
     """`await run_connector(connector_type, fake=..., config=..., secrets=..., params=...)`.
 
-    Over HTTP, as a user would: a server whose network is the fake creates the connector
+    Over HTTP, as a user would: a server whose network is the fake (the real network
+    with `fake=None`) creates the connector
     (`POST /api/actions/connector/{id}`), then runs it
     (`POST /api/actions/connector/{id}/_execute`), which must leave the database as it
     was (but for a kept OAuth token); the answer of the run is returned.
@@ -35,7 +51,7 @@ def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
     async def run(
         connector_type: ConnectorType,
         *,
-        fake: FakeService,
+        fake: FakeService | None,
         config: dict[str, Any],
         secrets: dict[str, Any],
         params: dict[str, Any],

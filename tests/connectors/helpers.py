@@ -150,18 +150,19 @@ def connector_settings(database_url: str, **overrides: Any) -> Settings:
 async def started_app(
     settings: Settings,
     elastic_hash: str,
-    fake: FakeService,
+    fake: FakeService | None,
     *,
     clean: bool = True,
     connector_types: tuple[ConnectorType, ...] | None = TEST_TYPES,
 ) -> AsyncIterator[Starlette]:
     """The app with the fake as its network, started; the test connector types by default.
 
-    `clean` empties the database first (as the shared `app` fixture does);
-    `connector_types=None` gives the shipped types.
+    `fake=None` gives the real network; `clean` empties the database first (as the
+    shared `app` fixture does); `connector_types=None` gives the shipped types.
     """
+    transport = None if fake is None else fake.transport
     application = create_app(
-        settings, connector_types=connector_types, connector_transport=fake.transport
+        settings, connector_types=connector_types, connector_transport=transport
     )
     async with application.router.lifespan_context(application):
         if clean:

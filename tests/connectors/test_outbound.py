@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 import pytest
 
-from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError
+from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError, SslOverrides
 from tests.conftest import unused_port
 from tests.connectors.fakes import FakeService
+from tests.connectors.tls import CLIENT_NAME, Pki, TlsServer
 
 Serve = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -129,3 +132,23 @@ async def test_a_refused_connection_is_worded_as_node_words_it() -> None:
     await http.close()
 
     assert failed.value.message == f"connect ECONNREFUSED 127.0.0.1:{port}"
+
+
+async def test_a_client_certificate_leaves_no_file_and_no_secret_in_a_repr(
+    https: TlsServer, pki: Pki, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "tmp"))
+    (tmp_path / "tmp").mkdir()
+    https.answers[("GET", "/api")] = (200, {"ok": True})
+    overrides = SslOverrides(
+        cert=pki.client.cert, key=pki.client.key, ca=pki.ca.issued.cert, passphrase="unused"
+    )
+    http = Outbound()
+
+    answer = await http.request("GET", f"{https.url}/api", ssl_overrides=overrides)
+    await http.close()
+
+    assert answer.json() == {"ok": True}
+    assert [seen.client for seen in https.seen] == [CLIENT_NAME]
+    assert list((tmp_path / "tmp").iterdir()) == []
+    assert repr(overrides) == (f"SslOverrides(ca={pki.ca.issued.cert!r}, verification_mode=None)")

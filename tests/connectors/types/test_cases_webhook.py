@@ -14,6 +14,7 @@ from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.cases_webhook import CasesWebhook
 from tests.connectors.conftest import RunConnector
 from tests.connectors.fakes import FakeService, timeout
+from tests.connectors.tls import CLIENT_NAME, PFX_PASSWORD, Pki, TlsServer, b64
 
 BASE = "https://external.example.com"
 NOW = "2024-05-06T07:08:09.010Z"
@@ -424,3 +425,59 @@ async def test_double_braces_html_escape_as_mustache_does(
     )
 
     assert fake.received[0].body == {"summary": "&quot;a&lt;b &amp; c&quot;"}
+
+
+async def test_push_over_tls_with_a_client_certificate(
+    run_connector: RunConnector, https: TlsServer, pki: Pki
+) -> None:
+    https.answers[("POST", "/rest/api/2/issue")] = (201, {"id": "10001"})
+    https.answers[("GET", "/rest/api/2/issue/10001")] = (200, {"fields": {"key": "ROC-1"}})
+    https.answers[("POST", "/rest/api/2/issue/10001/comment")] = (201, {"id": "c"})
+    config = {
+        key: value.replace(BASE, https.url) if isinstance(value, str) else value
+        for key, value in webhook_config().items()
+    }
+    ssl = {"authType": "webhook-authentication-ssl", "certType": "ssl-pfx"}
+    ca = {"ca": b64(pki.ca.issued.cert), "verificationMode": "full"}
+    secrets = {"pfx": b64(pki.client.pfx(PFX_PASSWORD)), "password": PFX_PASSWORD}
+
+    result = await run_connector(
+        CasesWebhook(),
+        fake=None,
+        config={**config, **ssl, **ca},
+        secrets=secrets,
+        params=push(comments=[{"comment": "first", "commentId": "c-1"}]),
+    )
+
+    assert result == {
+        "connector_id": "connector-1",
+        "status": "ok",
+        "data": {
+            "id": "10001",
+            "title": "ROC-1",
+            "url": f"{https.url}/browse/ROC-1",
+            "pushedDate": NOW,
+            "comments": [{"commentId": "c-1", "pushedDate": NOW}],
+        },
+    }
+    assert [(seen.client, seen.method, seen.path) for seen in https.seen] == [
+        (CLIENT_NAME, "POST", "/rest/api/2/issue"),
+        (CLIENT_NAME, "GET", "/rest/api/2/issue/10001"),
+        (CLIENT_NAME, "POST", "/rest/api/2/issue/10001/comment"),
+    ]
+    assert https.seen[2].body == {"body": "first", "issue": "10001"}
+
+
+async def test_ssl_auth_without_a_certificate_is_a_wrong_configuration(
+    run_connector: RunConnector, fake: FakeService
+) -> None:
+    result = await run_connector(
+        CasesWebhook(),
+        fake=fake,
+        config=webhook_config(authType="webhook-authentication-ssl"),
+        secrets={},
+        params=push(),
+    )
+
+    assert result == failed("[Action]Webhook - Case Management: Wrong configuration.")
+    assert fake.received == []

@@ -15,6 +15,7 @@ from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.webhook import Webhook
 from tests.connectors.conftest import RunConnector
 from tests.connectors.fakes import FakeService, timeout
+from tests.connectors.tls import CLIENT_NAME, PFX_PASSWORD, Pki, Seen, TlsServer, b64
 
 URL = "https://external.example.com/hooks/alert"
 SECRETS = {"user": "elastic", "password": "changeme"}
@@ -197,3 +198,155 @@ async def test_params_body_must_be_a_string(run_connector: RunConnector, fake: F
         "errorSource": "user",
     }
     assert fake.received == []
+
+
+def test_base64_is_read_as_node_reads_it() -> None:
+    assert webhook.node_base64("aGVs\nbG8=") == b"hello"
+    assert webhook.node_base64("aGVsbG8") == b"hello"
+    assert webhook.node_base64("-_8=") == b"\xfb\xff"
+    assert webhook.node_base64("YQ==YQ==") == b"a"
+
+
+def ssl_config(server: TlsServer, pki: Pki, **overrides: Any) -> dict[str, Any]:
+    """A client-certificate config that trusts the test CA."""
+    return {
+        "url": f"{server.url}/hooks/alert",
+        "hasAuth": True,
+        "authType": "webhook-authentication-ssl",
+        "certType": "ssl-crt-key",
+        "ca": b64(pki.ca.issued.cert),
+        **overrides,
+    }
+
+
+def crt_key(pki: Pki) -> dict[str, Any]:
+    return {"crt": b64(pki.client.cert), "key": b64(pki.client.key)}
+
+
+async def run_tls(
+    run_connector: RunConnector, config: dict[str, Any], secrets: dict[str, Any]
+) -> dict[str, Any]:
+    return await run_connector(
+        Webhook(), fake=None, config=config, secrets=secrets, params={"body": "alert fired"}
+    )
+
+
+OK = {"connector_id": "connector-1", "status": "ok", "data": "alert fired"}
+
+
+async def test_a_client_certificate_and_key_reach_a_server_that_requires_one(
+    run_connector: RunConnector, https: TlsServer, pki: Pki
+) -> None:
+    https.answers[("POST", "/hooks/alert")] = (200, {})
+
+    result = await run_tls(run_connector, ssl_config(https, pki), crt_key(pki))
+
+    assert result == OK
+    assert https.seen == [Seen(CLIENT_NAME, "POST", "/hooks/alert", "alert fired")]
+
+
+@pytest.mark.parametrize("password", [None, PFX_PASSWORD])
+async def test_a_pfx_reaches_a_server_that_requires_a_client_certificate(
+    run_connector: RunConnector, https: TlsServer, pki: Pki, password: str | None
+) -> None:
+    https.answers[("POST", "/hooks/alert")] = (200, {})
+    secrets = {"pfx": b64(pki.client.pfx(password)), "password": password}
+
+    result = await run_tls(run_connector, ssl_config(https, pki, certType="ssl-pfx"), secrets)
+
+    assert result == OK
+    assert https.seen == [Seen(CLIENT_NAME, "POST", "/hooks/alert", "alert fired")]
+
+
+async def test_verification_none_accepts_a_server_certificate_nobody_trusts(
+    run_connector: RunConnector, https: TlsServer, pki: Pki
+) -> None:
+    https.answers[("POST", "/hooks/alert")] = (200, {})
+    config = ssl_config(https, pki, verificationMode="none")
+    del config["ca"]
+
+    result = await run_tls(run_connector, config, crt_key(pki))
+
+    assert result == OK
+    assert [seen.client for seen in https.seen] == [CLIENT_NAME]
+
+
+async def test_full_verification_refuses_a_server_certificate_nobody_trusts(
+    run_connector: RunConnector, https: TlsServer, pki: Pki
+) -> None:
+    config = ssl_config(https, pki, verificationMode="full")
+    del config["ca"]
+
+    result = await run_tls(run_connector, config, crt_key(pki))
+
+    # The server sends its CA along (OpenSSL builds the chain from its store).
+    assert result == error(
+        "error calling webhook, request failed",
+        "[SELF_SIGNED_CERT_IN_CHAIN] self-signed certificate in certificate chain",
+    )
+    assert https.seen == []
+
+
+async def test_certificate_verification_checks_the_chain_but_not_the_host_name(
+    run_connector: RunConnector, https: TlsServer, pki: Pki
+) -> None:
+    # The server's certificate names 127.0.0.1, not localhost.
+    https.answers[("POST", "/hooks/alert")] = (200, {})
+    url = https.url.replace("127.0.0.1", "localhost") + "/hooks/alert"
+
+    certificate = await run_tls(
+        run_connector, ssl_config(https, pki, url=url, verificationMode="certificate"), crt_key(pki)
+    )
+    full = await run_tls(run_connector, ssl_config(https, pki, url=url), crt_key(pki))
+
+    assert certificate == OK
+    assert full == error(
+        "error calling webhook, request failed",
+        "[ERR_TLS_CERT_ALTNAME_INVALID] Hostname/IP does not match certificate's altnames: "
+        "Hostname mismatch, certificate is not valid for 'localhost'.",
+    )
+    assert [seen.client for seen in https.seen] == [CLIENT_NAME]
+
+
+@pytest.mark.parametrize(
+    ("secrets", "service_message"),
+    [
+        (
+            {"crt": b64(b"not a certificate"), "key": "a2V5"},
+            "the client certificate (crt) is not a PEM certificate",
+        ),
+        (
+            "another key",
+            "the client key does not belong to the client certificate",
+        ),
+        (
+            "garbled key",
+            "the client key (key) is not a PEM private key, or its password is wrong",
+        ),
+        (
+            "wrong pfx password",
+            "the client certificate (pfx) is not a PKCS#12 file, or its password is wrong",
+        ),
+    ],
+)
+async def test_an_unusable_client_certificate_is_an_error_result(
+    run_connector: RunConnector,
+    https: TlsServer,
+    pki: Pki,
+    secrets: dict[str, Any] | str,
+    service_message: str,
+) -> None:
+    cases = {
+        "another key": {**crt_key(pki), "key": b64(pki.server.key)},
+        "garbled key": {**crt_key(pki), "key": b64(pki.client.key[:-80])},
+        "wrong pfx password": {"pfx": b64(pki.client.pfx(PFX_PASSWORD)), "password": "nope"},
+    }
+
+    result = await run_tls(
+        run_connector,
+        ssl_config(https, pki),
+        cases[secrets] if isinstance(secrets, str) else secrets,
+    )
+
+    assert result == error("error calling webhook, request failed", service_message)
+    assert https.seen == []

@@ -1,9 +1,9 @@
 """Webhook - Case Management (`.cases-webhook`): pushes cases to any REST case system.
 
 The user describes the external API with URLs and JSON bodies that are Mustache
-templates. The version followed is Kibana 8.x's (config-schema messages, basic or SSL
-authentication, no `getIncidentMethod`), with the later fix that lets a 204 without a
-body through.
+templates. The version followed is Kibana 8.x's (config-schema messages, basic auth or an
+SSL client certificate as for `.webhook`, no `getIncidentMethod`), with the later fix that
+lets a 204 without a body through.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError, OutboundResponse
+from opencases.connectors.outbound import (
+    HostNotAllowed,
+    Outbound,
+    OutboundError,
+    OutboundResponse,
+    VerificationMode,
+)
 from opencases.connectors.types.base import (
     ConnectorError,
     ConnectorType,
@@ -41,11 +47,11 @@ from opencases.connectors.types.javascript import (
 from opencases.connectors.types.templates import render
 from opencases.connectors.types.webhook import (
     BASIC_AUTH,
+    SSL_AUTH,
     AuthTypeName,
     CertType,
-    VerificationMode,
     basic_auth,
-    refuse_certificate_auth,
+    ssl_overrides,
     validate_webhook_secrets,
 )
 from opencases.kibana.time import utc_now
@@ -151,10 +157,12 @@ class CasesWebhookService:
     """The external case system as the config describes it."""
 
     def __init__(self, config: JsonObject, secrets: JsonObject, http: Outbound) -> None:
-        refuse_certificate_auth(config)
         self.auth = basic_auth(config, secrets)
+        self.ssl_overrides = ssl_overrides(config, secrets)
         wants_basic = config["hasAuth"] and config.get("authType") in (BASIC_AUTH, None)
-        if wants_basic and (self.auth is None or not all(self.auth)):
+        if (wants_basic and (self.auth is None or not all(self.auth))) or (
+            config.get("authType") == SSL_AUTH and self.ssl_overrides is None
+        ):
             raise ConnectorError(f"[Action]{NAME}: Wrong configuration.")
         self.config = config
         self.headers = _merged_headers({"content-type": "application/json"}, config["headers"])
@@ -275,7 +283,12 @@ class CasesWebhookService:
         # axios sends no content type when there is no body.
         headers = self.headers if body is not None else _merged_headers({}, self.config["headers"])
         return await self.http.request(
-            method.upper(), url, headers=headers, content=body, auth=self.auth
+            method.upper(),
+            url,
+            headers=headers,
+            content=body,
+            auth=self.auth,
+            ssl_overrides=self.ssl_overrides,
         )
 
 

@@ -1,11 +1,13 @@
 """Webhook (`.webhook`): sends the action's body to a URL (an alerting connector, not for cases).
 
 The version followed is Kibana 8.x's (config-schema messages): methods `post` and `put`,
-basic or SSL authentication.
+basic authentication or an SSL client certificate (crt and key, or pfx), base64-encoded as
+Kibana stores them, with the config's `ca` and `verificationMode`.
 """
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -13,9 +15,8 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from opencases.connectors.outbound import Outbound, OutboundError
+from opencases.connectors.outbound import Outbound, OutboundError, SslOverrides, VerificationMode
 from opencases.connectors.types.base import (
-    ConnectorError,
     ConnectorType,
     Execution,
     ExecutorResult,
@@ -34,7 +35,6 @@ BASIC_AUTH = "webhook-authentication-basic"
 SSL_AUTH = "webhook-authentication-ssl"
 AuthTypeName = Literal["webhook-authentication-basic", "webhook-authentication-ssl", None]
 CertType = Literal["ssl-crt-key", "ssl-pfx"]
-VerificationMode = Literal["none", "certificate", "full"]
 
 
 class WebhookSecrets(msgspec.Struct, kw_only=True):
@@ -73,13 +73,40 @@ def basic_auth(config: JsonObject, secrets: JsonObject) -> tuple[str, str] | Non
     return None
 
 
-def refuse_certificate_auth(config: JsonObject) -> None:
-    """ConnectorError for SSL certificate authentication, which OpenCases cannot send yet."""
-    if config.get("authType") == SSL_AUTH:
-        raise ConnectorError(
-            "SSL certificate authentication (authType webhook-authentication-ssl) "
-            "is not supported by OpenCases"
-        )
+def ssl_overrides(config: JsonObject, secrets: JsonObject) -> SslOverrides | None:
+    """Kibana's `sslOverrides`: the client certificate, CA and verification mode, or None."""
+    cert = key = pfx = passphrase = None
+    if config["hasAuth"] and config.get("authType") == SSL_AUTH:
+        password = secrets.get("password")
+        passphrase = password if isinstance(password, str) else None
+        # Kibana takes the pfx when there is one, whatever `certType` says.
+        if isinstance(secrets.get("pfx"), str):
+            pfx = node_base64(secrets["pfx"])
+        elif isinstance(secrets.get("crt"), str) and isinstance(secrets.get("key"), str):
+            cert, key = node_base64(secrets["crt"]), node_base64(secrets["key"])
+    ca, mode = config.get("ca") or None, config.get("verificationMode") or None
+    if cert is None and pfx is None and ca is None and mode is None:
+        return None
+    return SslOverrides(
+        cert=cert,
+        key=key,
+        pfx=pfx,
+        passphrase=passphrase,
+        ca=None if ca is None else node_base64(ca),
+        verification_mode=mode,
+    )
+
+
+_NOT_BASE64 = re.compile(r"[^A-Za-z0-9+/]")
+
+
+def node_base64(text: str) -> bytes:
+    """`Buffer.from(text, 'base64')`: ends at `=`, skips other strangers, takes URL-safe too."""
+    cleaned = _NOT_BASE64.sub("", text.split("=", 1)[0].replace("-", "+").replace("_", "/"))
+    if len(cleaned) % 4 == 1:
+        # A lone last character carries less than a byte; Node drops it.
+        cleaned = cleaned[:-1]
+    return base64.b64decode(cleaned + "=" * (-len(cleaned) % 4))
 
 
 class WebhookConfig(msgspec.Struct, kw_only=True):
@@ -139,7 +166,6 @@ class Webhook(ConnectorType):
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Send the body; Kibana's own ok or error result (the webhook never throws)."""
         config, body = execution.config, execution.params.get("body")
-        refuse_certificate_auth(config)
         try:
             await execution.http.request(
                 config["method"].upper(),
@@ -147,6 +173,7 @@ class Webhook(ConnectorType):
                 headers=config["headers"] or {},
                 content=body,
                 auth=basic_auth(config, execution.secrets),
+                ssl_overrides=ssl_overrides(config, execution.secrets),
             )
         except OutboundError as exc:
             return _error_result(exc)

@@ -400,6 +400,8 @@ PRIVILEGES = {
             "observabilityCases": Level.READ,
             "securitySolutionCases": Level.READ,
             "actions": Level.READ,
+            # Kibana's saved objects management, which the Spaces API's purposes ask for.
+            "savedObjectsManagement": Level.READ,
         },
         True,
     ),

@@ -504,6 +504,82 @@ async def test_a_user_without_any_space_is_forbidden_to_list(users: Users) -> No
     assert response.json() == error(403, "Forbidden")
 
 
+def purposes(*, manages: bool) -> dict[str, bool]:
+    """`authorizedPurposes` of a space where the caller has some privilege."""
+    return {
+        "any": True,
+        "copySavedObjectsIntoSpace": manages,
+        "findSavedObjects": True,
+        "shareSavedObjectsIntoSpace": manages,
+    }
+
+
+async def test_the_list_for_a_purpose_holds_the_spaces_authorized_for_it(
+    users: Users, space1: dict[str, Any]
+) -> None:
+    # Kibana's purposes: copying and sharing saved objects need saved objects management,
+    # which only a base `all` grants; any privilege serves `any` and `findSavedObjects`.
+    await users.role(
+        "mixed",
+        [
+            {"base": ["all"], "spaces": ["space1"]},
+            {"feature": {"generalCases": ["all"]}, "spaces": ["default"]},
+        ],
+    )
+    async with await users.user("mixed", ["mixed"]) as user:
+        for query, expected in [
+            ("", [DEFAULT_SPACE, SPACE1]),
+            ("?purpose=any", [DEFAULT_SPACE, SPACE1]),
+            ("?purpose=copySavedObjectsIntoSpace", [SPACE1]),
+            ("?purpose=shareSavedObjectsIntoSpace&include_authorized_purposes=false", [SPACE1]),
+            (
+                "?include_authorized_purposes=true",
+                [
+                    {**DEFAULT_SPACE, "authorizedPurposes": purposes(manages=False)},
+                    {**SPACE1, "authorizedPurposes": purposes(manages=True)},
+                ],
+            ),
+        ]:
+            response = await user.get(f"/api/spaces/space{query}")
+            assert (response.status_code, response.json()) == (200, expected), query
+    await users.role("reader", [{"base": ["read"], "spaces": ["*"]}])
+    async with await users.user("reader", ["reader"]) as reader:
+        response = await reader.get("/api/spaces/space?purpose=copySavedObjectsIntoSpace")
+        assert (response.status_code, response.json()) == (403, error(403, "Forbidden"))
+
+
+@pytest.mark.parametrize(
+    ("query", "message"),
+    [
+        (
+            "purpose=everything",
+            "[request query.purpose]: types that failed validation:\n"
+            "- [request query.purpose.0]: expected value to equal [any] but got [everything]\n"
+            "- [request query.purpose.1]: expected value to equal [copySavedObjectsIntoSpace]"
+            " but got [everything]\n"
+            "- [request query.purpose.2]: expected value to equal [shareSavedObjectsIntoSpace]"
+            " but got [everything]",
+        ),
+        (
+            "include_authorized_purposes=yes",
+            "[request query.include_authorized_purposes]:"
+            " expected value of type [boolean] but got [string]",
+        ),
+        (
+            "purpose=any&include_authorized_purposes=true",
+            "[request query]: include_authorized_purposes can only be false when purpose"
+            " is specified",
+        ),
+        ("page=2", "[request query.page]: definition for this key is missing"),
+    ],
+)
+async def test_the_list_refuses_a_query_kibana_refuses(
+    client: httpx.AsyncClient, query: str, message: str
+) -> None:
+    response = await client.get(f"/api/spaces/space?{query}")
+    assert (response.status_code, response.json()) == (400, error(400, message))
+
+
 # --- the /s/{id} prefix ----------------------------------------------------------
 
 

@@ -31,6 +31,11 @@ _LEVELS = {
 }
 
 
+# Kibana's saved objects management feature: OpenCases has no such objects, but a base
+# privilege grants it, and the Spaces API's copy and share purposes ask for it.
+SAVED_OBJECTS_MANAGEMENT = "savedObjectsManagement"
+
+
 class KibanaPrivilege(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
     """One entry of a role's `kibana` list: privileges granted in some spaces."""
 
@@ -116,6 +121,7 @@ def space_privileges(roles: Iterable[RoleGrant], space_id: str) -> SpacePrivileg
             for base in entry.base:
                 for feature in FEATURES:
                     grant(feature.id, _LEVELS.get(base, Level.NONE))
+                grant(SAVED_OBJECTS_MANAGEMENT, _LEVELS.get(base, Level.NONE))
             for name, privileges in entry.feature.items():
                 for privilege in privileges:
                     grant(name, _LEVELS.get(privilege, Level.NONE))

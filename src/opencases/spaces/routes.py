@@ -5,10 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from opencases.kibana.http import ApiRoute, decode_body, json_response, no_content
+from opencases.kibana.http import ApiRoute, decode_body, decode_query, json_response, no_content
 from opencases.security.context import RequestContext
 from opencases.spaces import service
-from opencases.spaces.schemas import Space, SpaceRequest
+from opencases.spaces.schemas import Space, SpaceRequest, SpacesQuery
 
 
 def space_cache(request: Request) -> service.SpaceCache:
@@ -28,7 +28,9 @@ async def create_space(request: Request, context: RequestContext) -> Response:
 
 async def list_spaces(request: Request, context: RequestContext) -> Response:
     """GET /api/spaces/space."""
-    return json_response(await service.list_spaces(db=context.db, principal=context.principal))
+    query = decode_query(request, SpacesQuery, style="config-schema")
+    spaces = await service.list_spaces(db=context.db, principal=context.principal, query=query)
+    return json_response(spaces)
 
 
 async def get_space(request: Request, context: RequestContext) -> Response:
@@ -84,6 +86,7 @@ ROUTES = [
         handler=list_spaces,
         summary="Get all spaces",
         tag="spaces",
+        query=SpacesQuery,
         response=list[Space],
     ),
     ApiRoute(

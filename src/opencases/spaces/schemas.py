@@ -63,3 +63,27 @@ class Space(msgspec.Struct, kw_only=True):
     disabledFeatures: list[str] = msgspec.field(default_factory=list)
     reserved: bool | UnsetType = msgspec.field(default=UNSET, name="_reserved")
     solution: Solution | UnsetType = UNSET
+
+
+class SpacesQuery(RequestStruct, kw_only=True):
+    """Query of GET /api/spaces/space."""
+
+    purpose: (
+        Literal["any", "copySavedObjectsIntoSpace", "shareSavedObjectsIntoSpace"] | UnsetType
+    ) = UNSET
+    include_authorized_purposes: bool | UnsetType = UNSET
+
+
+class AuthorizedPurposes(msgspec.Struct, kw_only=True):
+    """What the caller may do in a space (Kibana's PURPOSE_PRIVILEGE_MAP, in its order)."""
+
+    any: bool
+    copySavedObjectsIntoSpace: bool
+    findSavedObjects: bool
+    shareSavedObjectsIntoSpace: bool
+
+
+class SpaceWithPurposes(Space, kw_only=True):
+    """A space of the list asked for with `include_authorized_purposes=true`."""
+
+    authorizedPurposes: AuthorizedPurposes

@@ -12,11 +12,24 @@ from opencases.kibana.errors import BadRequest, Conflict, Forbidden, NotFound
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given, js_trim
 from opencases.security.authentication import Principal
-from opencases.security.authorization import space_privileges
+from opencases.security.authorization import (
+    SAVED_OBJECTS_MANAGEMENT,
+    Level,
+    SpacePrivileges,
+    space_privileges,
+)
 from opencases.security.features import FEATURES
 from opencases.security.service import role_grants
 from opencases.spaces import store
-from opencases.spaces.schemas import DEFAULT_SPACE_ID, Solution, Space, SpaceRequest
+from opencases.spaces.schemas import (
+    DEFAULT_SPACE_ID,
+    AuthorizedPurposes,
+    Solution,
+    Space,
+    SpaceRequest,
+    SpacesQuery,
+    SpaceWithPurposes,
+)
 
 # The feature categories a solution view hides (Kibana's withSpaceSolutionDisabledFeatures).
 _HIDDEN_CATEGORIES: dict[str, tuple[str, ...]] = {
@@ -93,18 +106,47 @@ def _ensure_manager(principal: Principal, verb: str) -> None:
         raise Forbidden(f"Unauthorized to {verb} spaces")
 
 
-async def list_spaces(*, db: Database, principal: Principal) -> list[Space]:
-    """The spaces where the caller has any privilege, by name (403 if there is none)."""
+async def list_spaces(
+    *, db: Database, principal: Principal, query: SpacesQuery
+) -> list[Space] | list[SpaceWithPurposes]:
+    """The spaces the caller may use for the query's purpose, by name (403 if there is none)."""
+    if query.purpose is not UNSET and query.include_authorized_purposes not in (UNSET, False):
+        raise BadRequest(
+            "[request query]: include_authorized_purposes can only be false when purpose"
+            " is specified"
+        )
     grants = await role_grants(db=db, roles=principal.roles)
-    spaces = [
-        shown(space)
+    listed = [
+        (shown(space), authorized_purposes(space_privileges(grants, space.id)))
         for space in await store.list_spaces(db)
-        if space_privileges(grants, space.id).any
     ]
+    spaces: list[Space] | list[SpaceWithPurposes]
+    if query.include_authorized_purposes is True:
+        spaces = [
+            SpaceWithPurposes(**msgspec.structs.asdict(space), authorizedPurposes=purposes)
+            for space, purposes in listed
+            if any(msgspec.structs.astuple(purposes))
+        ]
+    else:
+        purpose = "any" if query.purpose is UNSET else query.purpose
+        spaces = [space for space, purposes in listed if getattr(purposes, purpose)]
     if not spaces:
         # Kibana's secure spaces client answers a bare Boom.forbidden() here.
         raise Forbidden()
     return spaces
+
+
+def authorized_purposes(privileges: SpacePrivileges) -> AuthorizedPurposes:
+    """What the privileges in a space allow, as the Spaces API names it."""
+    # Any feature privilege includes Kibana's login and the `config` reads that finding
+    # saved objects needs; copying and sharing need saved objects management at `all`.
+    manages = privileges.level(SAVED_OBJECTS_MANAGEMENT) >= Level.ALL
+    return AuthorizedPurposes(
+        any=privileges.any,
+        copySavedObjectsIntoSpace=manages,
+        findSavedObjects=privileges.any,
+        shareSavedObjectsIntoSpace=manages,
+    )
 
 
 async def get_space(

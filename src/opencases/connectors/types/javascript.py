@@ -215,10 +215,3 @@ def same_value(option: Any, given: Any) -> bool:
     if isinstance(option, str):
         return isinstance(given, str) and option == given
     return is_number(given) and option == given
-
-
-def js_type_name(value: Any) -> str:
-    """JavaScript's `typeof` of a decoded JSON primitive."""
-    if isinstance(value, bool):
-        return "boolean"
-    return "string" if isinstance(value, str) else "number"

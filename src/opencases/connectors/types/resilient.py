@@ -39,7 +39,6 @@ from opencases.connectors.types.javascript import (
     js_text,
     js_to_number,
     js_truthy,
-    js_type_name,
     json_indented,
     now_millis,
     same_value,
@@ -323,11 +322,9 @@ def check_values(*, field: JsonObject, given: list[Any]) -> None:
 
 
 def creation_fields(*, fields: list[JsonObject], additional: JsonObject) -> JsonObject:
-    """The additional fields as a new incident holds them (`prepareAdditionalFieldsForCreation`).
-
-    Fields Resilient gives a prefix (its custom fields, under `properties`) go under it,
-    the others at the top level; `properties` given by the user is flattened first.
-    """
+    """The additional fields as a new incident holds them (`prepareAdditionalFieldsForCreation`)."""
+    # Fields Resilient gives a prefix (its custom fields, under `properties`) go under it,
+    # the others at the top level; a `properties` given by the user is flattened first.
     rest = dict(additional)
     merged = {**js_spread(rest.pop("properties", None)), **rest}
     metadata = {field["name"]: field for field in fields}
@@ -338,19 +335,10 @@ def creation_fields(*, fields: list[JsonObject], additional: JsonObject) -> Json
         if field is not None and field["input_type"] in ("select", "multiselect"):
             check_values(field=field, given=value if isinstance(value, list) else [value])
         prefix = field["prefix"] if field is not None else None
-        if not prefix:
+        if prefix:
+            data.setdefault(prefix, {})[key] = value
+        else:
             data[key] = value
-            continue
-        if not js_truthy(data.get(prefix, UNDEFINED)):
-            data[prefix] = {}
-        holder = data[prefix]
-        if isinstance(holder, dict):
-            holder[key] = value
-        elif not isinstance(holder, list):
-            # Kibana's strict-mode code throws when it sets a key on a primitive.
-            raise ConnectorError(
-                f"Cannot create property '{key}' on {js_type_name(holder)} '{js_text(holder)}'"
-            )
     return data
 
 

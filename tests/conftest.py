@@ -119,10 +119,19 @@ def db(app: Starlette) -> Database:
     return database
 
 
+# Kibana 9 answers its `/internal/...` routes only to requests that carry this header, as
+# its own UI does; the tests send it as the UI would (tests/kibana shows the refusal).
+INTERNAL_ORIGIN = {"x-elastic-internal-origin": "Kibana"}
+
+
 def make_client(app: Starlette, **kwargs: Any) -> httpx.AsyncClient:
-    """An HTTP client for the app (no credentials unless given)."""
+    """An HTTP client for the app, as Kibana's UI (no credentials unless given)."""
+    headers = {**INTERNAL_ORIGIN, **kwargs.pop("headers", {})}
     return httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver", **kwargs
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://testserver",
+        headers=headers,
+        **kwargs,
     )
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import unused_port
+from tests.conftest import INTERNAL_ORIGIN, unused_port
 from tests.server import OPENCASES, running
 
 PASSWORD = "bench-and-test-pw"
@@ -150,7 +150,7 @@ def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
     """Two servers (processes) on one database; the change is made through the first."""
     with two_servers(tmp_path, fresh_database_url, free_port) as (first, second):
         admin = ("elastic", PASSWORD)
-        headers = {"kbn-xsrf": "true"}
+        headers = {"kbn-xsrf": "true", **INTERNAL_ORIGIN}
         body = {"username": "worker_user", "password": "old-password", "roles": ["viewer"]}
         created = httpx.post(
             f"{first}/internal/security/users/worker_user", json=body, auth=admin, headers=headers
@@ -182,7 +182,7 @@ def test_role_change_on_one_process_is_honoured_by_another_at_once(
     """Roles are read through the database's read cache, which every commit invalidates."""
     with two_servers(tmp_path, fresh_database_url, free_port) as (first, second):
         admin = ("elastic", PASSWORD)
-        headers = {"kbn-xsrf": "true"}
+        headers = {"kbn-xsrf": "true", **INTERNAL_ORIGIN}
 
         def grant(spaces: list[str]) -> None:
             kibana = [{"feature": {"generalCases": ["read"]}, "spaces": spaces}]

@@ -10,6 +10,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from urllib.parse import parse_qs
 
 import httpx
 from starlette.applications import Starlette
@@ -99,6 +100,7 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
     handler: Handler = route.handler
     version_header = route.access == "public"
     check_xsrf = route.method not in SAFE_METHODS
+    internal_only = route.access == "internal" and state.settings.restrict_internal_apis
 
     async def run(request: Request) -> Response:
         db = state.db
@@ -108,6 +110,7 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
         authorization: str | None = None
         has_xsrf = False
         kbn_version: str | None = None
+        internal_origin = False
         for name, value in scope["headers"]:
             if name == b"authorization" and authorization is None:
                 authorization = value.decode("latin-1")
@@ -116,6 +119,8 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
             elif name == b"kbn-version":
                 has_xsrf = True
                 kbn_version = value.decode("latin-1")
+            elif name == b"x-elastic-internal-origin":
+                internal_origin = True
         # What this process verified and read lately answers most requests without I/O.
         principal = state.authenticator.remembered(authorization)
         if principal is None:
@@ -130,6 +135,11 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
                 raise BadRequest("Request must contain a kbn-xsrf header.")
             if kbn_version and kbn_version != KIBANA_VERSION:
                 raise version_mismatch(kbn_version)
+            if internal_only and not from_kibana(internal_origin, scope["query_string"]):
+                raise BadRequest(
+                    f"uri [{scope['path']}] with method [{route.method.lower()}] exists but"
+                    " is not available with the current configuration"
+                )
             space_id = scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
             space = state.spaces.fresh(space_id) or await active_space(
                 db=db, cache=state.spaces, space_id=space_id
@@ -161,6 +171,16 @@ def version_mismatch(got: str) -> BadRequest:
         f' ("kbn-version" header was "{got}" but should be "{KIBANA_VERSION}")',
         attributes={"expected": KIBANA_VERSION, "got": got},
     )
+
+
+def from_kibana(has_origin_header: bool, query_string: bytes) -> bool:
+    """Kibana's `isInternalApiRequest`: the origin header, or the query parameter unless false."""
+    values = parse_qs(query_string.decode("latin-1"), keep_blank_values=True).get(
+        "elasticInternalOrigin"
+    )
+    if values is not None and values[0] == "false":
+        return False
+    return has_origin_header or values is not None
 
 
 class Router:

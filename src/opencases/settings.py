@@ -45,6 +45,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     auth_cache_seconds: float = 2.0
     # PostgreSQL connections per process.
     database_pool_size: int = 10
+    # Kibana's server.restrictInternalApis (on since Kibana 9.0): the `/internal/...` routes
+    # answer only requests that say they come from Kibana (`x-elastic-internal-origin`).
+    restrict_internal_apis: bool = True
     # Kibana's xpack.encryptedSavedObjects.encryptionKey: encrypts connector secrets.
     # Without it, connectors that have secrets cannot be created.
     encryption_key: Annotated[str, msgspec.Meta(min_length=32)] | None = None

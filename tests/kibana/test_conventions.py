@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -15,9 +16,10 @@ from starlette.responses import Response
 
 from opencases import KIBANA_VERSION
 from opencases.app import api_routes, create_app
+from opencases.db import Database
 from opencases.kibana.http import ApiRoute
 from opencases.settings import Settings
-from tests.conftest import ELASTIC_PASSWORD, make_client
+from tests.conftest import ELASTIC_PASSWORD, make_client, reset, snapshot
 
 LIMIT = 1_048_576
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
@@ -126,6 +128,68 @@ async def test_an_empty_kbn_version_counts_as_kbn_xsrf_and_is_not_compared(
         "/api/spaces/space", json={"id": "new", "name": "New"}, headers={"kbn-version": ""}
     )
     assert response.status_code == 200, response.text
+
+
+@pytest.fixture
+async def outsider(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """A client as `elastic` that does not say it is Kibana's UI (no internal origin)."""
+    async with make_client(
+        app, auth=("elastic", ELASTIC_PASSWORD), headers={"kbn-xsrf": "true"}
+    ) as client:
+        del client.headers["x-elastic-internal-origin"]
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/internal/security/users", None),
+        ("GET", "/s/default/internal/security/me", None),
+        ("POST", "/internal/security/users/bob", {"username": "bob", "password": "password1"}),
+        ("POST", "/internal/security/api_key", {"name": "k"}),
+        ("GET", "/internal/security/api_key?elasticInternalOrigin=false", None),
+    ],
+)
+async def test_internal_routes_refuse_requests_not_from_kibana_and_change_nothing(
+    outsider: httpx.AsyncClient, db: Database, method: str, path: str, body: dict[str, Any] | None
+) -> None:
+    before = await snapshot(db)
+    response = await outsider.request(method, path, json=body)
+    route = path.removeprefix("/s/default").split("?")[0]
+    assert (response.status_code, response.json()) == (
+        400,
+        bad_request(
+            f"uri [{route}] with method [{method.lower()}] exists but is not available"
+            " with the current configuration"
+        ),
+    )
+    assert await snapshot(db) == before
+
+
+@pytest.mark.parametrize(
+    ("headers", "query"),
+    [({"x-elastic-internal-origin": "anything"}, ""), ({}, "?elasticInternalOrigin=true")],
+)
+async def test_internal_routes_answer_what_says_it_comes_from_kibana(
+    outsider: httpx.AsyncClient, headers: dict[str, str], query: str
+) -> None:
+    response = await outsider.get(f"/internal/security/me{query}", headers=headers)
+    assert response.status_code == 200, response.text
+    # Public routes never ask.
+    assert (await outsider.get("/api/spaces/space/default")).status_code == 200
+
+
+async def test_internal_routes_answer_everyone_when_not_restricted(
+    settings: Settings, elastic_hash: str
+) -> None:
+    app = create_app(msgspec.structs.replace(settings, restrict_internal_apis=False))
+    async with (
+        app.router.lifespan_context(app),
+        make_client(app, auth=("elastic", ELASTIC_PASSWORD)) as client,
+    ):
+        await reset(app.state.opencases.db, elastic_hash)
+        del client.headers["x-elastic-internal-origin"]
+        assert (await client.get("/internal/security/me")).status_code == 200
 
 
 async def test_safe_methods_need_no_kbn_xsrf(no_xsrf: httpx.AsyncClient) -> None:

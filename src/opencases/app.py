@@ -96,7 +96,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 
 def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
-    """The route's pipeline: authenticate, check kbn-xsrf, resolve the space, run the handler."""
+    """The route's pipeline: authenticate, Kibana's onPostAuth checks, the space, the handler."""
     handler: Handler = route.handler
     version_header = route.access == "public"
     check_xsrf = route.method not in SAFE_METHODS
@@ -106,7 +106,7 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
         db = state.db
         assert db is not None, "the database opens at startup"
         scope = request.scope
-        # One pass over the raw headers: the three this pipeline reads.
+        # One pass over the raw headers: the four this pipeline reads.
         authorization: str | None = None
         has_xsrf = False
         kbn_version: str | None = None
@@ -130,7 +130,7 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
                 return error_response(error)
         scope[USER_KEY] = principal.username
         try:
-            # Kibana checks kbn-xsrf after authentication (an onPostAuth handler).
+            # Kibana's onPostAuth handlers, in its order: kbn-xsrf, kbn-version, internal origin.
             if check_xsrf and not has_xsrf:
                 raise BadRequest("Request must contain a kbn-xsrf header.")
             if kbn_version and kbn_version != KIBANA_VERSION:

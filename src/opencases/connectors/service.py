@@ -7,7 +7,7 @@ import logging
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import httpx
 import msgspec
@@ -453,9 +453,8 @@ class ConnectorTokens:
         token: str = opened["token"]
         return token
 
-    async def put(self, token: str, *, expires_in_seconds: float) -> None:
+    async def put(self, token: str, *, expires_at: datetime) -> None:
         """Keep a token just received; a failure to keep it does not fail the run."""
-        expires_at = datetime.now(UTC) + timedelta(seconds=expires_in_seconds)
         sealed = self.box.encrypt(
             {"token": token}, space_id=self.space_id, connector_id=self.connector_id
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import msgspec
@@ -60,8 +61,8 @@ class AccessTokens(Protocol):
         """The kept token, unless there is none or it has expired."""
         ...
 
-    async def put(self, token: str, *, expires_in_seconds: float) -> None:
-        """Keep a token just received, valid for `expires_in_seconds`."""
+    async def put(self, token: str, *, expires_at: datetime) -> None:
+        """Keep a token just received, valid until `expires_at`."""
         ...
 
     async def delete(self) -> None:

@@ -12,7 +12,7 @@ import json
 import re
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -332,6 +332,8 @@ class ServiceNow:
                 user_identifier=credentials.user_identifier or "",
                 key_id=credentials.jwt_key_id or "",
             )
+            # Kibana dates the token from before it asked, so it is never kept too long.
+            requested_at = datetime.now(UTC)
             self._authorization, expires_in = await request_jwt_access_token(
                 self.http,
                 f"{self.url}/oauth_token.do",
@@ -340,7 +342,12 @@ class ServiceNow:
                 assertion=assertion,
             )
             if self.tokens is not None:
-                await self.tokens.put(self._authorization, expires_in_seconds=expires_in)
+                try:
+                    expires_at = requested_at + timedelta(seconds=expires_in)
+                except (OverflowError, ValueError):
+                    # Kibana's date throws too, inside the try that only logs: not kept.
+                    return self._authorization
+                await self.tokens.put(self._authorization, expires_at=expires_at)
         return self._authorization
 
     async def call(self, method: str, url: str, body: Any = None) -> Any:

@@ -9,6 +9,7 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 import msgspec
 
 from opencases.connectors.outbound import HostNotAllowed, Outbound
+from opencases.connectors.types.config_schema import Schema, SchemaError
 from opencases.kibana.errors import BadRequest
 from opencases.kibana.validation import validate
 
@@ -111,12 +112,31 @@ def with_object_defaults(params: JsonObject) -> JsonObject:
     return filled
 
 
+def validate_push_params(params_struct: type[msgspec.Struct], params: JsonObject) -> JsonObject:
+    """The params of a type whose one sub-action is pushToService, with defaults filled in."""
+    # A `schema.literal` in a config-schema object: the missing tag is reported first.
+    if "subAction" not in params:
+        raise ValidationFailed(
+            "[subAction]: expected value to equal [pushToService] but got [undefined]"
+        )
+    return as_json(check(params_struct, with_object_defaults(params)))
+
+
 def ensure_url_allowed(http: Outbound, url: str, *, prefix: str = "") -> None:
     """ValidationFailed with allowedHosts' message (after `prefix`) unless `url` is allowed."""
     try:
         http.ensure_url_allowed(url)
     except HostNotAllowed as exc:
         raise ValidationFailed(f"{prefix}{exc}") from None
+
+
+def validate_schema(schema: Schema, value: JsonObject) -> JsonObject:
+    """`value` as the config-schema `schema` gives it back; ValidationFailed with its message."""
+    try:
+        validated: JsonObject = schema.validate(value)
+    except SchemaError as error:
+        raise ValidationFailed(str(error)) from None
+    return validated
 
 
 class ConnectorType:
@@ -126,14 +146,24 @@ class ConnectorType:
     name: ClassVar[str]
     minimum_license_required: ClassVar[License]
     supported_feature_ids: ClassVar[tuple[str, ...]]
+    # Most types have one config struct holding the one URL they call, and one secrets
+    # struct: they declare them and the validators below serve; the others override these.
+    config_struct: ClassVar[type[msgspec.Struct]]
+    secrets_struct: ClassVar[type[msgspec.Struct]]
+    url_field: ClassVar[str] = "apiUrl"
+    # Kibana's types word a URL outside allowedHosts in one of two ways.
+    url_refused_prefix: ClassVar[str] = "error configuring connector action: "
 
     def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
         """The config with its defaults filled in; ValidationFailed when refused."""
-        raise NotImplementedError
+        validated = check(self.config_struct, config)
+        url = getattr(validated, self.url_field)
+        ensure_url_allowed(http, url, prefix=self.url_refused_prefix)
+        return as_json(validated)
 
     def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
         """The secrets with their defaults filled in; ValidationFailed when refused."""
-        raise NotImplementedError
+        return as_json(check(self.secrets_struct, secrets))
 
     def validate_connector(self, config: JsonObject, secrets: JsonObject) -> None:
         """Rules across config and secrets together; ValidationFailed when refused."""

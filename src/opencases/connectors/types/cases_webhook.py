@@ -33,7 +33,7 @@ from opencases.connectors.types.base import (
     ValidationFailed,
     as_json,
     check,
-    with_object_defaults,
+    validate_push_params,
 )
 from opencases.connectors.types.javascript import (
     axios_data,
@@ -140,12 +140,7 @@ class CasesWebhook(ConnectorType):
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params with config-schema's defaults (absent objects are `{}`)."""
-        if "subAction" not in params:
-            raise ValidationFailed(
-                "[subAction]: expected value to equal [pushToService] but got [undefined]"
-            )
-        validated = check(CasesWebhookParams, with_object_defaults(params))
-        return as_json(validated)
+        return validate_push_params(CasesWebhookParams, params)
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Push a case: create or update it, then add its comments."""

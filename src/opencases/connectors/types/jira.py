@@ -17,10 +17,7 @@ from opencases.connectors.types.base import (
     Execution,
     ExecutorResult,
     JsonObject,
-    ValidationFailed,
-    as_json,
-    check,
-    ensure_url_allowed,
+    validate_schema,
 )
 from opencases.connectors.types.config_schema import (
     AnyValue,
@@ -29,7 +26,6 @@ from opencases.connectors.types.config_schema import (
     Object,
     RecordOf,
     Schema,
-    SchemaError,
     String,
     keys_allowed,
     record_max_keys,
@@ -431,24 +427,12 @@ class Jira(ConnectorType):
     name = NAME
     minimum_license_required = "gold"
     supported_feature_ids = ("alerting", "cases", "uptime", "siem")
-
-    def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
-        """The config; its apiUrl must be within allowedHosts."""
-        valid = check(JiraConfig, config)
-        ensure_url_allowed(http, valid.apiUrl, prefix="error configuring connector action: ")
-        return as_json(valid)
-
-    def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
-        """The secrets."""
-        return as_json(check(JiraSecrets, secrets))
+    config_struct = JiraConfig
+    secrets_struct = JiraSecrets
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params of one of Jira's sub-actions, nullable fields defaulting to null."""
-        try:
-            result: JsonObject = PARAMS.validate(params)
-        except SchemaError as error:
-            raise ValidationFailed(str(error)) from None
-        return result
+        return validate_schema(PARAMS, params)
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Run one sub-action against Jira."""

@@ -7,15 +7,12 @@ from typing import Any
 
 import msgspec
 
-from opencases.connectors.outbound import Outbound, OutboundError
+from opencases.connectors.outbound import OutboundError
 from opencases.connectors.types.base import (
     ConnectorError,
     ConnectorType,
     Execution,
     JsonObject,
-    as_json,
-    check,
-    ensure_url_allowed,
 )
 from opencases.connectors.types.config_schema import (
     AnyValue,
@@ -420,16 +417,9 @@ class Resilient(SubActionConnectorType):
     name = NAME
     minimum_license_required = "platinum"
     supported_feature_ids = ("alerting", "cases", "siem")
-
-    def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
-        """`{apiUrl, orgId}`, the URL within allowedHosts."""
-        validated = check(ResilientConfig, config)
-        ensure_url_allowed(http, validated.apiUrl, prefix="error validating url: ")
-        return as_json(validated)
-
-    def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
-        """`{apiKeyId, apiKeySecret}`."""
-        return as_json(check(ResilientSecrets, secrets))
+    config_struct = ResilientConfig
+    secrets_struct = ResilientSecrets
+    url_refused_prefix = "error validating url: "
 
     def service(self, execution: Execution) -> ResilientService:
         """Calls to the configured organisation."""

@@ -25,6 +25,7 @@ from opencases.connectors.types.base import (
     as_json,
     check,
     ensure_url_allowed,
+    validate_schema,
 )
 from opencases.connectors.types.config_schema import (
     AnyValue,
@@ -34,7 +35,6 @@ from opencases.connectors.types.config_schema import (
     OneOf,
     RecordOf,
     Schema,
-    SchemaError,
     String,
     keys_allowed,
     record_max_keys,
@@ -244,11 +244,7 @@ class ServiceNowConnectorType(ConnectorType):
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params of one sub-action, with defaults."""
-        try:
-            validated: JsonObject = self.params.validate(params)
-        except SchemaError as error:
-            raise ValidationFailed(str(error)) from None
-        return validated
+        return validate_schema(self.params, params)
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Run the sub-action against the ServiceNow instance."""

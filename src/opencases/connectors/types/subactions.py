@@ -24,7 +24,7 @@ from opencases.connectors.types.base import (
     Execution,
     ExecutorResult,
     JsonObject,
-    ValidationFailed,
+    validate_schema,
 )
 from opencases.connectors.types.config_schema import (
     ArrayOf,
@@ -172,11 +172,7 @@ class SubActionConnectorType(ConnectorType):
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """`{subAction, subActionParams}`; the sub-action's own params are checked later."""
-        try:
-            validated: JsonObject = PARAMS.validate(params)
-        except SchemaError as error:
-            raise ValidationFailed(str(error)) from None
-        return validated
+        return validate_schema(PARAMS, params)
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Run the named sub-action with its validated params."""

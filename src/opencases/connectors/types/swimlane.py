@@ -15,11 +15,7 @@ from opencases.connectors.types.base import (
     JsonObject,
     Null,
     PushComment,
-    ValidationFailed,
-    as_json,
-    check,
-    ensure_url_allowed,
-    with_object_defaults,
+    validate_push_params,
 )
 from opencases.connectors.types.javascript import (
     axios_data,
@@ -113,24 +109,12 @@ class Swimlane(ConnectorType):
     name = NAME
     minimum_license_required = "gold"
     supported_feature_ids = ("alerting", "cases", "siem")
-
-    def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
-        """The config with its defaults; the API URL must be an allowed host."""
-        validated = check(SwimlaneConfig, config)
-        ensure_url_allowed(http, validated.apiUrl, prefix="error configuring connector action: ")
-        return as_json(validated)
-
-    def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
-        """The secrets as validated."""
-        return as_json(check(SwimlaneSecrets, secrets))
+    config_struct = SwimlaneConfig
+    secrets_struct = SwimlaneSecrets
 
     def validate_params(self, params: JsonObject) -> JsonObject:
         """The params with config-schema's defaults (absent objects are `{}`)."""
-        if "subAction" not in params:
-            raise ValidationFailed(
-                "[subAction]: expected value to equal [pushToService] but got [undefined]"
-            )
-        return as_json(check(SwimlaneParams, with_object_defaults(params)))
+        return validate_push_params(SwimlaneParams, params)
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Push a case (create or update a record, then add its comments)."""

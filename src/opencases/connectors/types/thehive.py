@@ -7,15 +7,12 @@ from typing import Any
 
 import msgspec
 
-from opencases.connectors.outbound import Outbound, OutboundError
+from opencases.connectors.outbound import OutboundError
 from opencases.connectors.types.base import (
     ConnectorError,
     ConnectorType,
     Execution,
     JsonObject,
-    as_json,
-    check,
-    ensure_url_allowed,
 )
 from opencases.connectors.types.config_schema import (
     AnyValue,
@@ -289,16 +286,10 @@ class TheHive(SubActionConnectorType):
     name = "TheHive"
     minimum_license_required = "platinum"
     supported_feature_ids = ("alerting", "siem", "uptime", "cases")
-
-    def validate_config(self, config: JsonObject, *, http: Outbound) -> JsonObject:
-        """`{url, organisation=null}`, the URL within allowedHosts."""
-        validated = check(TheHiveConfig, config)
-        ensure_url_allowed(http, validated.url, prefix="error validating url: ")
-        return as_json(validated)
-
-    def validate_secrets(self, secrets: JsonObject, *, http: Outbound) -> JsonObject:
-        """`{apiKey}`."""
-        return as_json(check(TheHiveSecrets, secrets))
+    config_struct = TheHiveConfig
+    secrets_struct = TheHiveSecrets
+    url_field = "url"
+    url_refused_prefix = "error validating url: "
 
     def service(self, execution: Execution) -> TheHiveService:
         """Calls to the configured instance."""

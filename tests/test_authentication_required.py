@@ -52,7 +52,7 @@ async def bad_credentials(client: httpx.AsyncClient, users: object) -> dict[str,
 async def test_every_route_answers_401_without_valid_credentials(
     app: Starlette, db: object, bad_credentials: dict[str, str | None]
 ) -> None:
-    routes: list[ApiRoute] = app.state.api_routes
+    routes: list[ApiRoute] = app.state.opencases.routes
     assert len(routes) >= 20
     before = await snapshot(db)  # type: ignore[arg-type]
     async with make_client(app) as anonymous:

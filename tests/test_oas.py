@@ -13,7 +13,7 @@ async def test_oas_documents_every_route(app: Starlette, client: httpx.AsyncClie
     assert response.status_code == 200
     document = response.json()
     assert document["openapi"] == "3.0.3"
-    routes: list[ApiRoute] = app.state.api_routes
+    routes: list[ApiRoute] = app.state.opencases.routes
     documented = {
         (method.upper(), path) for path, item in document["paths"].items() for method in item
     }

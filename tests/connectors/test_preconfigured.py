@@ -159,7 +159,7 @@ secrets = {{ token = "{TOKEN}" }}
     )
     settings = load_settings(config, environ={})
     app = create_app(settings, connector_types=TEST_TYPES)
-    (connector,) = app.state.connectors.preconfigured.values()
+    (connector,) = app.state.opencases.connectors.preconfigured.values()
     assert (connector.id, connector.name, connector.config) == (
         "my-cases",
         "My cases",

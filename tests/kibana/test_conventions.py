@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases import KIBANA_VERSION
-from opencases.app import api_routes, create_app
+from opencases.app import create_app
 from opencases.db import Database
 from opencases.kibana.http import ApiRoute
 from opencases.settings import Settings
@@ -352,7 +352,7 @@ async def explode(request: Request, context: Any) -> Response:
 async def boom_app(app: Starlette, settings: Settings) -> AsyncIterator[Starlette]:
     """The app with one more route, GET /api/boom, whose handler raises."""
     route = ApiRoute(method="GET", path="/api/boom", handler=explode, summary="Boom", tag="test")
-    application = create_app(settings, routes=[*api_routes(), route])
+    application = create_app(settings, extra_routes=[route])
     async with application.router.lifespan_context(application):
         yield application
 

@@ -1,0 +1,118 @@
+"""The request pipeline of every route: authentication, Kibana's onPostAuth checks, the space."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opencases import KIBANA_VERSION
+from opencases.kibana.errors import BadRequest, KibanaError
+from opencases.kibana.http import (
+    PUBLIC_API_VERSION,
+    SAFE_METHODS,
+    ApiRoute,
+    Handler,
+    error_response,
+)
+from opencases.security.context import RequestContext
+from opencases.spaces.schemas import DEFAULT_SPACE_ID
+from opencases.spaces.service import active_space
+from opencases.state import AppState
+
+SPACE_KEY = "opencases.space_id"
+USER_KEY = "opencases.user"
+REQUEST_ID_KEY = "opencases.request_id"
+VERSION_HEADER = (b"elastic-api-version", PUBLIC_API_VERSION.encode())
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
+    """The route's pipeline: authenticate, Kibana's onPostAuth checks, the space, the handler."""
+    handler: Handler = route.handler
+    version_header = route.access == "public"
+    check_xsrf = route.method not in SAFE_METHODS
+    internal_only = route.access == "internal" and state.settings.restrict_internal_apis
+
+    async def run(request: Request) -> Response:
+        db = state.db
+        assert db is not None, "the database opens at startup"
+        scope = request.scope
+        # One pass over the raw headers: the four this pipeline reads.
+        authorization: str | None = None
+        has_xsrf = False
+        kbn_version: str | None = None
+        internal_origin = False
+        for name, value in scope["headers"]:
+            if name == b"authorization" and authorization is None:
+                authorization = value.decode("latin-1")
+            elif name == b"kbn-xsrf":
+                has_xsrf = True
+            elif name == b"kbn-version":
+                has_xsrf = True
+                kbn_version = value.decode("latin-1")
+            elif name == b"x-elastic-internal-origin":
+                internal_origin = True
+        # What this process verified and read lately answers most requests without I/O.
+        principal = state.authenticator.remembered(authorization)
+        if principal is None:
+            try:
+                principal = await state.authenticator.authenticate(db, authorization)
+            except KibanaError as error:
+                return error_response(error)
+        scope[USER_KEY] = principal.username
+        try:
+            # Kibana's onPostAuth handlers, in its order: kbn-xsrf, kbn-version, internal origin.
+            if check_xsrf and not has_xsrf:
+                raise BadRequest("Request must contain a kbn-xsrf header.")
+            if kbn_version and kbn_version != KIBANA_VERSION:
+                raise version_mismatch(kbn_version)
+            if internal_only and not from_kibana(internal_origin, scope["query_string"]):
+                raise BadRequest(
+                    f"uri [{scope['path']}] with method [{route.method.lower()}] exists but"
+                    " is not available with the current configuration"
+                )
+            space_id = scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
+            space = state.spaces.fresh(space_id) or await active_space(
+                db=db, cache=state.spaces, space_id=space_id
+            )
+            context = RequestContext(
+                request_id=scope[REQUEST_ID_KEY],
+                db=db,
+                settings=state.settings,
+                authenticator=state.authenticator,
+                principal=principal,
+                space=space,
+            )
+            response = await handler(request, context)
+        except KibanaError as error:
+            response = error_response(error)
+        if version_header:
+            response.raw_headers.append(VERSION_HEADER)
+        return response
+
+    return run
+
+
+def version_mismatch(got: str) -> BadRequest:
+    """The 400 for a `kbn-version` header naming another Kibana version."""
+    # Kibana's onPostAuth version check, registered right after the kbn-xsrf check, runs
+    # for every route and method.
+    return BadRequest(
+        "Browser client is out of date, please refresh the page"
+        f' ("kbn-version" header was "{got}" but should be "{KIBANA_VERSION}")',
+        attributes={"expected": KIBANA_VERSION, "got": got},
+    )
+
+
+def from_kibana(has_origin_header: bool, query_string: bytes) -> bool:
+    """Kibana's `isInternalApiRequest`: the origin header, or the query parameter unless false."""
+    values = parse_qs(query_string.decode("latin-1"), keep_blank_values=True).get(
+        "elasticInternalOrigin"
+    )
+    if values is not None and values[0] == "false":
+        return False
+    return has_origin_header or values is not None

@@ -1,0 +1,129 @@
+"""Routing every HTTP request: its id, the space prefix, the route, the response, the log line."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import time
+from collections.abc import Sequence
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from opencases.kibana.errors import InternalServerError, MethodNotAllowed, NotFound
+from opencases.kibana.http import ApiRoute, error_response
+from opencases.logs import access_log, log
+from opencases.pipeline import REQUEST_ID_KEY, SPACE_KEY, USER_KEY, Endpoint, endpoint
+from opencases.state import AppState
+
+# Kibana's spaces plugin reads the space from a `/s/{id}` prefix and strips it.
+_SPACE_PREFIX = re.compile(r"^/s/([a-z0-9_\-]+)(/.*)?$")
+
+
+class Router:
+    """Finds the endpoints of a path: exact paths by dict lookup, then path templates.
+
+    Like hapi (Kibana's server) and unlike Starlette, a trailing slash is not redirected:
+    `/api/cases/configure/` is not a route.
+    """
+
+    def __init__(self, routes: Sequence[ApiRoute], state: AppState) -> None:
+        by_path: dict[str, dict[str, Endpoint]] = {}
+        for route in routes:
+            by_path.setdefault(route.path, {})[route.method] = endpoint(route, state)
+        self.exact: dict[str, dict[str, Endpoint]] = {}
+        self.templates: list[tuple[re.Pattern[str], dict[str, Endpoint]]] = []
+        for path, endpoints in by_path.items():
+            if "GET" in endpoints:
+                endpoints["HEAD"] = endpoints["GET"]
+            if "{" in path:
+                self.templates.append((_template(path), endpoints))
+            else:
+                self.exact[path] = endpoints
+
+    def match(self, path: str) -> tuple[dict[str, Endpoint], dict[str, str]] | None:
+        """The endpoints by method and the path parameters, or None for an unknown path."""
+        endpoints = self.exact.get(path)
+        if endpoints is not None:
+            return endpoints, {}
+        for pattern, endpoints in self.templates:
+            match = pattern.fullmatch(path)
+            if match:
+                return endpoints, match.groupdict()
+        return None
+
+
+def _template(path: str) -> re.Pattern[str]:
+    """`/api/x/{id}` as a pattern whose groups are the parameters (one segment each)."""
+    parts = re.split(r"\{(\w+)\}", path)
+    pattern = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(pattern)
+
+
+class RequestHandler:
+    """Every HTTP request: its id, the space prefix, routing, the response, the log line.
+
+    Endpoints return a Response and this sends it, so the status, the `x-request-id`
+    header and the 500 of last resort are handled in one place for every route.
+    """
+
+    def __init__(self, router: Router, lifespan: ASGIApp) -> None:
+        self.router = router
+        self.lifespan = lifespan
+        # Request ids need to be unique, not secret: a generator seeded once per process
+        # (each worker builds its own handler) spares a system call per request.
+        self._request_ids = random.Random(os.urandom(32))
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.lifespan(scope, receive, send)
+            return
+        started_at = time.perf_counter_ns()
+        request_id = f"{self._request_ids.getrandbits(128):032x}"
+        scope[REQUEST_ID_KEY] = request_id
+        path = scope["path"]
+        match = _SPACE_PREFIX.match(path)
+        if match:
+            scope[SPACE_KEY] = match.group(1)
+            scope["path"] = match.group(2) or "/"
+            scope["raw_path"] = scope["path"].encode()
+        status = 500
+        try:
+            try:
+                response = await self.respond(scope, receive)
+            except Exception:
+                log.exception(
+                    "unexpected error in %s %s request_id=%s", scope["method"], path, request_id
+                )
+                response = error_response(InternalServerError())
+            status = response.status_code
+            headers = response.raw_headers
+            headers.append((b"x-request-id", request_id.encode()))
+            await send({"type": "http.response.start", "status": status, "headers": headers})
+            await send({"type": "http.response.body", "body": response.body})
+        finally:
+            access_log.write(
+                method=scope["method"],
+                path=path,
+                status=status,
+                duration_ns=time.perf_counter_ns() - started_at,
+                user=scope.get(USER_KEY),
+                request_id=request_id,
+            )
+
+    async def respond(self, scope: Scope, receive: Receive) -> Response:
+        """The response of the route the request names (or Kibana's 404/405)."""
+        found = self.router.match(scope["path"])
+        if found is None:
+            return error_response(NotFound())
+        endpoints, path_params = found
+        run = endpoints.get(scope["method"])
+        if run is None:
+            allow = ", ".join(endpoints)
+            return error_response(MethodNotAllowed(headers={"allow": allow}))
+        scope["path_params"] = path_params
+        return await run(Request(scope, receive))

@@ -17,6 +17,19 @@ log = logging.getLogger("opencases")
 FLUSH_SECONDS = 0.05
 _encode = msgspec.json.Encoder().encode
 
+# Control characters (C0, DEL, C1) and Unicode's line and paragraph separators, written
+# as escapes: a text line must end where the log writer ends it, whatever a client sent
+# (a percent-decoded path, a username, an external system's error text).
+_ESCAPES = {
+    code: f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+    for code in [*range(0x20), *range(0x7F, 0xA0), 0x2028, 0x2029]
+}
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters escaped, so it stays on one log line."""
+    return text if text.isprintable() else text.translate(_ESCAPES)
+
 
 class EcsFormatter(logging.Formatter):
     """ECS-style JSON lines."""
@@ -40,7 +53,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         """One text line for a record."""
-        line = f"{utc_now()} {record.levelname:<7} {record.getMessage()}"
+        line = f"{utc_now()} {record.levelname:<7} {printable(record.getMessage())}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
         return line
@@ -94,8 +107,8 @@ class AccessLog:
             ).decode()
         else:
             line = (
-                f"{utc_now()} INFO    {method} {path} {status} {duration_ns / 1e6:.1f}ms"
-                f" user={user or '-'} request_id={request_id}"
+                f"{utc_now()} INFO    {printable(method)} {printable(path)} {status}"
+                f" {duration_ns / 1e6:.1f}ms user={printable(user or '-')} request_id={request_id}"
             )
         self._pending.append(line + "\n")
 

@@ -68,7 +68,11 @@ class OpenCasesApp(Starlette):
 
     def build_middleware_stack(self) -> ASGIApp:
         """RequestHandler in front of the router (which only runs the lifespan)."""
-        return RequestHandler(self.request_router, self.router)
+        return RequestHandler(
+            self.request_router,
+            self.router,
+            body_timeout=self.opencases.settings.body_read_timeout_seconds,
+        )
 
 
 def create_app(

@@ -72,6 +72,7 @@ def serve(
     """Migrate the database, then serve the API."""
     from granian import Granian
     from granian.constants import Interfaces, Loops
+    from granian.http import HTTP1Settings
 
     settings = _settings(
         config,
@@ -102,6 +103,10 @@ def serve(
         workers=settings.workers,
         log_access=False,
         websockets=False,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=int(settings.header_read_timeout_seconds * 1000)
+        ),
+        backpressure=settings.max_concurrent_requests,
     ).serve()
 
 

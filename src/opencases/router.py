@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import random
 import re
 import time
 from collections.abc import Sequence
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opencases.kibana.errors import InternalServerError, MethodNotAllowed, NotFound
-from opencases.kibana.http import ApiRoute, error_response
+from opencases.kibana.errors import (
+    InternalServerError,
+    MethodNotAllowed,
+    NotFound,
+    RequestTimeout,
+)
+from opencases.kibana.http import SAFE_METHODS, ApiRoute, error_response
 from opencases.logs import access_log, log
 from opencases.pipeline import REQUEST_ID_KEY, SPACE_KEY, USER_KEY, Endpoint, endpoint
 from opencases.state import AppState
@@ -71,9 +77,10 @@ class RequestHandler:
     header and the 500 of last resort are handled in one place for every route.
     """
 
-    def __init__(self, router: Router, lifespan: ASGIApp) -> None:
+    def __init__(self, router: Router, lifespan: ASGIApp, *, body_timeout: float) -> None:
         self.router = router
         self.lifespan = lifespan
+        self.body_timeout = body_timeout
         # Request ids need to be unique, not secret: a generator seeded once per process
         # (each worker builds its own handler) spares a system call per request.
         self._request_ids = random.Random(os.urandom(32))
@@ -91,10 +98,19 @@ class RequestHandler:
             scope[SPACE_KEY] = match.group(1)
             scope["path"] = match.group(2) or "/"
             scope["raw_path"] = scope["path"].encode()
+        if scope["method"] not in SAFE_METHODS:
+            receive = _within(receive, self.body_timeout)
         status = 500
         try:
             try:
                 response = await self.respond(scope, receive)
+            except ClientDisconnect:
+                # Nobody is left to answer; hapi logs such a request as aborted (nginx's 499).
+                log.debug(
+                    "client disconnected: %s %s request_id=%s", scope["method"], path, request_id
+                )
+                status = 499
+                return
             except Exception:
                 log.exception(
                     "unexpected error in %s %s request_id=%s", scope["method"], path, request_id
@@ -127,3 +143,17 @@ class RequestHandler:
             return error_response(MethodNotAllowed(headers={"allow": allow}))
         scope["path_params"] = path_params
         return await run(Request(scope, receive))
+
+
+def _within(receive: Receive, seconds: float) -> Receive:
+    """`receive`, failing with hapi's 408 once the body has taken `seconds` in all."""
+    deadline = asyncio.get_running_loop().time() + seconds
+
+    async def receive_in_time() -> Message:
+        try:
+            async with asyncio.timeout_at(deadline):
+                return await receive()
+        except TimeoutError:
+            raise RequestTimeout() from None
+
+    return receive_in_time

@@ -40,6 +40,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     elastic_password: str | None = None
     # Kibana's server.maxPayload.
     max_payload_bytes: int = 1_048_576
+    # Slow clients: Node's headersTimeout (60 s, which Kibana inherits; granian's most) for
+    # the request line and headers, hapi's payload timeout (10 s, a 408) for the body.
+    header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 60.0
+    body_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
+    # Requests one worker serves at once; more wait in the listen backlog.
+    max_concurrent_requests: Annotated[int, msgspec.Meta(ge=1)] = 1024
     # How long a process trusts what it cached about credentials, roles and spaces
     # before reading them again; changes made by another process show within this time.
     auth_cache_seconds: float = 2.0

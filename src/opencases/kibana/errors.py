@@ -78,6 +78,12 @@ class Conflict(KibanaError):
     status_code = 409
 
 
+class RequestTimeout(KibanaError):
+    """408: the body did not arrive in time (hapi's payload timeout)."""
+
+    status_code = 408
+
+
 class PayloadTooLarge(KibanaError):
     """413: the body is larger than the server accepts."""
 

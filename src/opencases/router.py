@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencases.kibana.errors import (
+    BadRequest,
     InternalServerError,
     MethodNotAllowed,
     NotFound,
@@ -141,8 +142,23 @@ class RequestHandler:
         if run is None:
             allow = ", ".join(endpoints)
             return error_response(MethodNotAllowed(headers={"allow": allow}))
+        for name, value in path_params.items():
+            if "\x00" in value:
+                return error_response(_nul_in_path(scope, name, value))
         scope["path_params"] = path_params
         return await run(Request(scope, receive))
+
+
+def _nul_in_path(scope: Scope, name: str, value: str) -> BadRequest | NotFound:
+    """The answer for a path id holding U+0000, which no stored object can have."""
+    # Bodies holding U+0000 are refused (PostgreSQL cannot store it). Such an id names
+    # nothing, so reading, running, changing or deleting it is a 404; choosing it for a new
+    # object (the id ending the path of a POST or PUT) is refused as a body string is.
+    if scope["method"] in ("POST", "PUT") and scope["path"].endswith(value):
+        return BadRequest(
+            f"[request params.{name}]: the NUL character (\\u0000) is not allowed in strings"
+        )
+    return NotFound()
 
 
 def _within(receive: Receive, seconds: float) -> Receive:

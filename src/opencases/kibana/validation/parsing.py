@@ -30,9 +30,42 @@ def _has_proto_key(value: Any) -> bool:
     return False
 
 
+# Kibana's JSON parser takes any depth; every walk of a body here (validation, messages,
+# storage) is recursive, so a body nested deeper than any Kibana API needs is refused first.
+MAX_DEPTH = 100
+DEPTH_MESSAGE = f"[request body]: nesting deeper than {MAX_DEPTH} levels is not allowed"
+
+
+def _too_deep(raw: bytes) -> bool:
+    """Whether the JSON text nests arrays and objects deeper than MAX_DEPTH."""
+    if raw.count(b"[") + raw.count(b"{") <= MAX_DEPTH:
+        return False  # the common case, answered in C
+    depth = 0
+    in_string = escaped = False
+    for byte in raw:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == 0x5C:  # backslash
+                escaped = True
+            elif byte == 0x22:  # quote
+                in_string = False
+        elif byte == 0x22:
+            in_string = True
+        elif byte in (0x5B, 0x7B):  # [ {
+            depth += 1
+            if depth > MAX_DEPTH:
+                return True
+        elif byte in (0x5D, 0x7D):  # ] }
+            depth -= 1
+    return False
+
+
 def parse_json_object(raw: bytes) -> dict[str, Any]:
     """The request body as a JSON object, or Kibana's 400 for bad JSON or a non-object."""
     invalid = BadRequest("Invalid request payload JSON format")
+    if _too_deep(raw):
+        raise BadRequest(DEPTH_MESSAGE)
     try:
         # hapi reads an empty payload as null, and anything else as JSON.
         value = msgspec.json.decode(raw) if raw else None

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import socket
+import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +23,8 @@ from opencases.app import create_app
 from opencases.db import Database
 from opencases.db.migrate import migrate
 from opencases.db.tables import metadata
+from opencases.kibana.http import ApiRoute
+from opencases.kibana.oas import openapi_document
 from opencases.security import secrets
 from opencases.security import store as security_store
 from opencases.security.secrets import profile_uid
@@ -28,6 +33,49 @@ from opencases.settings import Settings
 ELASTIC_PASSWORD = "changeme-elastic"
 POSTGRES_URL = os.environ.get("OPENCASES_TEST_POSTGRES_URL")
 BACKENDS = ["sqlite", *(["postgres"] if POSTGRES_URL else [])]
+# pytest-xdist's worker name (gw0, gw1, ...), or None when the tests run in one process.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+# The tests' files (SQLite databases above all) go to memory when the machine has a tmpfs:
+# SQLite fsyncs every commit, and no test is about surviving a power cut. Set before pytest
+# makes its first temporary directory; TMPDIR, when set, still wins.
+if "TMPDIR" not in os.environ and os.access("/dev/shm", os.W_OK):
+    tempfile.tempdir = "/dev/shm"
+
+
+_openapi_documents: dict[tuple[tuple[Any, ...], ...], dict[str, Any]] = {}
+
+
+def _declaration(route: ApiRoute) -> tuple[Any, ...]:
+    """What the OpenAPI document says of a route: every field but its handler."""
+    return tuple(
+        getattr(route, field.name) for field in dataclasses.fields(route) if field.name != "handler"
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def reused_openapi_documents() -> Iterator[None]:
+    """Build the OpenAPI document once per set of route declarations.
+
+    Every test builds its own app, and create_app builds the document (about 10 ms, as
+    long as a typical test) from the routes' declarations alone: the tests reuse the one
+    built for the same declarations. TODO(src): once the app builds it lazily, or caches
+    it, delete this.
+    """
+
+    def reused(routes: Sequence[ApiRoute]) -> dict[str, Any]:
+        key = tuple(_declaration(route) for route in routes)
+        try:
+            return _openapi_documents[key]
+        except KeyError:
+            document = _openapi_documents[key] = openapi_document(routes)
+            return document
+        except TypeError:  # a declaration that cannot be a key: no reuse
+            return openapi_document(routes)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("opencases.app.openapi_document", reused)
+        yield
 
 
 @pytest.fixture
@@ -53,16 +101,62 @@ def fast_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(secrets, "_hasher", FAST_HASHER)
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A migrated database per backend for the whole session."""
-    if request.param == "postgres":
-        assert POSTGRES_URL is not None
-        url = POSTGRES_URL
+def postgres_admin(statement: str) -> None:
+    """Run one statement on the PostgreSQL server the tests were given (CREATE DATABASE)."""
+
+    async def run() -> None:
+        connection = await asyncpg.connect(POSTGRES_URL)
+        try:
+            await connection.execute(statement)
+        finally:
+            await connection.close()
+
+    asyncio.run(run())
+
+
+@contextmanager
+def postgres_database(name: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database `name` beside the given one, dropped at the end."""
+    assert POSTGRES_URL is not None
+    base, _, _ = POSTGRES_URL.rpartition("/")
+    postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    postgres_admin(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"{base}/{name}"
+    finally:
+        postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def fresh_database(backend: str, directory: Path) -> Iterator[str]:
+    """The URL of a database nobody has used: a new SQLite file, or a new PostgreSQL one."""
+    if backend == "sqlite":
+        yield f"sqlite:///{directory / 'shared.db'}"
     else:
+        with postgres_database(f"opencases_test_{uuid.uuid4().hex[:12]}") as url:
+            yield url
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def database_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A migrated database per backend for the whole session (of this xdist worker)."""
+    if request.param == "sqlite":
         url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'opencases.db'}"
-    migrate(url)
-    return url
+        migrate(url)
+        yield url
+    elif XDIST_WORKER is None:
+        assert POSTGRES_URL is not None
+        migrate(POSTGRES_URL)
+        yield POSTGRES_URL
+    else:
+        # Each worker resets the tables before every test: each needs a database of its own.
+        assert POSTGRES_URL is not None
+        name = f"{POSTGRES_URL.rpartition('/')[2]}_{XDIST_WORKER}"
+        with postgres_database(name) as url:
+            migrate(url)
+            yield url
 
 
 @pytest.fixture
@@ -221,22 +315,5 @@ async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
 @pytest.fixture(params=BACKENDS)
 def fresh_database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A database nobody has used, on each backend."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'shared.db'}"
-        return
-    assert POSTGRES_URL is not None
-    name = f"opencases_test_{uuid.uuid4().hex[:12]}"
-    base, _, _ = POSTGRES_URL.rpartition("/")
-
-    async def admin(statement: str) -> None:
-        connection = await asyncpg.connect(POSTGRES_URL)
-        try:
-            await connection.execute(statement)
-        finally:
-            await connection.close()
-
-    asyncio.run(admin(f'CREATE DATABASE "{name}"'))
-    try:
-        yield f"{base}/{name}"
-    finally:
-        asyncio.run(admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    with fresh_database(request.param, tmp_path) as url:
+        yield url

@@ -4,18 +4,65 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 
 OPENCASES = Path(sys.executable).parent / "opencases"
 # Generous: a bound for a stuck process, not a speed assertion.
 START_TIMEOUT = 30.0
+# What granian prints once a worker has built the app. The worker's socket listens a moment
+# later (granian's "Listening at" comes before any socket listens).
+STARTED = b"Started worker-"
+
+
+class Server(subprocess.Popen[bytes]):
+    """A server process whose output a thread copies to its log file, line by line.
+
+    `started` is set when the server says a worker started, or when its output ends. Once
+    `wait()` returns, every line the server (and its workers) wrote is in the log file.
+    """
+
+    def __init__(
+        self, command: Sequence[str], *, log: IO[bytes], env: dict[str, str], cwd: Path | None
+    ) -> None:
+        super().__init__(
+            command,
+            env=env,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            # Its own process group, so that a signal reaches the workers too.
+            start_new_session=True,
+        )
+        self.started = threading.Event()
+        self._copier = threading.Thread(target=self._copy, args=(log,), daemon=True)
+        self._copier.start()
+
+    def _copy(self, log: IO[bytes]) -> None:
+        assert self.stdout is not None
+        with self.stdout:
+            for line in self.stdout:
+                log.write(line)
+                log.flush()
+                if STARTED in line:
+                    self.started.set()
+        self.started.set()
+
+    def wait(self, timeout: float | None = None) -> int:
+        """Wait for the process to end, then for the rest of its output to be logged."""
+        code = super().wait(timeout)
+        # The workers share the pipe: the output ends once they have all gone too.
+        self._copier.join(START_TIMEOUT)
+        return code
 
 
 @contextmanager
@@ -26,16 +73,14 @@ def running(
     env: dict[str, str],
     log_file: Path,
     cwd: Path | None = None,
-) -> Iterator[subprocess.Popen[bytes]]:
+) -> Iterator[Server]:
     """Start a server, wait until /api/status answers, stop it with SIGTERM at the end."""
     with log_file.open("wb") as log:
-        process = subprocess.Popen(
+        process = Server(
             command,
+            log=log,
             env={**os.environ, **env, "OPENCASES_PORT": str(port)},
-            stdout=log,
-            stderr=subprocess.STDOUT,
             cwd=cwd,
-            start_new_session=True,
         )
         try:
             wait_until_listening(port, process, log_file)
@@ -50,15 +95,28 @@ def running(
                     process.wait()
 
 
-def wait_until_listening(port: int, process: subprocess.Popen[bytes], log_file: Path) -> None:
-    """Poll until the server answers HTTP (any status) or fail with its log."""
+def wait_until_listening(port: int, process: Server, log_file: Path) -> None:
+    """Wait for a worker to start, then for the port to listen and /api/status to answer."""
+    if not process.started.wait(START_TIMEOUT):
+        raise AssertionError(f"server did not start:\n{log_file.read_text()}")
     deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError(f"server exited early:\n{log_file.read_text()}")
+    pause = 0.001
+    while True:
         try:
-            httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=1.0)
-            return
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise AssertionError(f"server did not start:\n{log_file.read_text()}")
+            socket.create_connection(("127.0.0.1", port), timeout=START_TIMEOUT).close()
+            break
+        except ConnectionRefusedError:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"server does not listen:\n{log_file.read_text()}") from None
+        # The worker has started: its socket listens within moments. Until the next try,
+        # wait for the server to exit, as it does when it cannot serve.
+        try:
+            process.wait(timeout=pause)
+        except subprocess.TimeoutExpired:
+            pause = min(pause * 2, 0.05)
+        else:
+            raise AssertionError(f"server exited early:\n{log_file.read_text()}")
+    try:
+        httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=START_TIMEOUT)
+    except httpx.TransportError as exc:
+        raise AssertionError(f"server does not answer ({exc!r}):\n{log_file.read_text()}") from exc

@@ -15,8 +15,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import INTERNAL_ORIGIN, unused_port
+from tests.conftest import BACKENDS, INTERNAL_ORIGIN, fresh_database, unused_port
 from tests.server import OPENCASES, running
+
+pytestmark = pytest.mark.e2e
 
 PASSWORD = "bench-and-test-pw"
 
@@ -46,6 +48,20 @@ def two_servers(tmp_path: Path, database_url: str, port: int) -> Iterator[tuple[
         running([str(OPENCASES), "serve"], port=other_port, env=env, log_file=tmp_path / "b.log"),
     ):
         yield f"http://127.0.0.1:{port}", f"http://127.0.0.1:{other_port}"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def servers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[str, str]]:
+    """Two servers on one fresh database, shared by this module's tests (each uses its own
+    user and role): their base URLs."""
+    directory = tmp_path_factory.mktemp("servers")
+    with (
+        fresh_database(request.param, directory) as database_url,
+        two_servers(directory, database_url, unused_port()) as base_urls,
+    ):
+        yield base_urls
 
 
 @pytest.fixture
@@ -144,66 +160,69 @@ def test_json_logs_carry_one_ecs_line_per_request(
     assert PASSWORD not in log_file.read_text()
 
 
+@pytest.mark.xdist_group("servers")
 def test_password_change_on_one_process_is_honoured_by_another_within_5_seconds(
-    tmp_path: Path, fresh_database_url: str, free_port: int
+    servers: tuple[str, str],
 ) -> None:
     """Two servers (processes) on one database; the change is made through the first."""
-    with two_servers(tmp_path, fresh_database_url, free_port) as (first, second):
-        admin = ("elastic", PASSWORD)
-        headers = {"kbn-xsrf": "true", **INTERNAL_ORIGIN}
-        body = {"username": "worker_user", "password": "old-password", "roles": ["viewer"]}
-        created = httpx.post(
-            f"{first}/internal/security/users/worker_user", json=body, auth=admin, headers=headers
-        )
-        assert created.status_code == 200, created.text
-        # The second process verifies and caches the old password.
-        assert status(second, ("worker_user", "old-password")).status_code == 200
-        changed = httpx.post(
-            f"{first}/internal/security/users/worker_user/password",
-            json={"newPassword": "new-password"},
-            auth=admin,
-            headers=headers,
-        )
-        assert changed.status_code == 204
-        assert status(first, ("worker_user", "old-password")).status_code == 401
-        deadline = time.monotonic() + 5.0
-        refused = False
+    first, second = servers
+    admin = ("elastic", PASSWORD)
+    headers = {"kbn-xsrf": "true", **INTERNAL_ORIGIN}
+    body = {"username": "worker_user", "password": "old-password", "roles": ["viewer"]}
+    created = httpx.post(
+        f"{first}/internal/security/users/worker_user", json=body, auth=admin, headers=headers
+    )
+    assert created.status_code == 200, created.text
+    # The second process verifies and caches the old password.
+    assert status(second, ("worker_user", "old-password")).status_code == 200
+    changed = httpx.post(
+        f"{first}/internal/security/users/worker_user/password",
+        json={"newPassword": "new-password"},
+        auth=admin,
+        headers=headers,
+    )
+    assert changed.status_code == 204
+    assert status(first, ("worker_user", "old-password")).status_code == 401
+    # Asked again and again (one request after the other, no sleep) until it refuses.
+    deadline = time.monotonic() + 5.0
+    refused = False
+    with httpx.Client(auth=("worker_user", "old-password"), timeout=10) as old:
         while time.monotonic() < deadline and not refused:
-            refused = status(second, ("worker_user", "old-password")).status_code == 401
-            time.sleep(0.1)
-        assert refused, "the second process still accepts the old password after 5 seconds"
-        assert status(second, ("worker_user", "new-password")).status_code == 200
-        httpx.delete(f"{second}/internal/security/users/worker_user", auth=admin, headers=headers)
+            refused = old.get(f"{second}/api/status").status_code == 401
+    assert refused, "the second process still accepts the old password after 5 seconds"
+    assert status(second, ("worker_user", "new-password")).status_code == 200
+    httpx.delete(f"{second}/internal/security/users/worker_user", auth=admin, headers=headers)
 
 
+@pytest.mark.xdist_group("servers")
 def test_role_change_on_one_process_is_honoured_by_another_at_once(
-    tmp_path: Path, fresh_database_url: str, free_port: int
+    servers: tuple[str, str],
 ) -> None:
     """Roles are read through the database's read cache, which every commit invalidates."""
-    with two_servers(tmp_path, fresh_database_url, free_port) as (first, second):
-        admin = ("elastic", PASSWORD)
-        headers = {"kbn-xsrf": "true", **INTERNAL_ORIGIN}
+    first, second = servers
+    admin = ("elastic", PASSWORD)
+    headers = {"kbn-xsrf": "true", **INTERNAL_ORIGIN}
 
-        def grant(spaces: list[str]) -> None:
-            kibana = [{"feature": {"generalCases": ["read"]}, "spaces": spaces}]
-            role = {"elasticsearch": {}, "kibana": kibana}
-            response = httpx.put(
-                f"{first}/api/security/role/reader", json=role, auth=admin, headers=headers
-            )
-            assert response.status_code == 204, response.text
+    def grant(spaces: list[str]) -> None:
+        kibana = [{"feature": {"generalCases": ["read"]}, "spaces": spaces}]
+        role = {"elasticsearch": {}, "kibana": kibana}
+        response = httpx.put(
+            f"{first}/api/security/role/reader", json=role, auth=admin, headers=headers
+        )
+        assert response.status_code == 204, response.text
 
-        grant(["default"])
-        body = {"username": "role_user", "password": "a-password", "roles": ["reader"]}
-        created = httpx.post(
-            f"{first}/internal/security/users/role_user", json=body, auth=admin, headers=headers
-        )
-        assert created.status_code == 200, created.text
-        user = ("role_user", "a-password")
-        # The second process reads (and keeps) the role's grants.
-        assert httpx.get(f"{second}/api/spaces/space/default", auth=user).status_code == 200
-        grant(["elsewhere"])
-        refused = httpx.get(f"{second}/api/spaces/space/default", auth=user)
-        assert (refused.status_code, refused.json()["message"]) == (
-            403,
-            "Unauthorized to get default space",
-        )
+    grant(["default"])
+    body = {"username": "role_user", "password": "a-password", "roles": ["reader"]}
+    created = httpx.post(
+        f"{first}/internal/security/users/role_user", json=body, auth=admin, headers=headers
+    )
+    assert created.status_code == 200, created.text
+    user = ("role_user", "a-password")
+    # The second process reads (and keeps) the role's grants.
+    assert httpx.get(f"{second}/api/spaces/space/default", auth=user).status_code == 200
+    grant(["elsewhere"])
+    refused = httpx.get(f"{second}/api/spaces/space/default", auth=user)
+    assert (refused.status_code, refused.json()["message"]) == (
+        403,
+        "Unauthorized to get default space",
+    )

@@ -15,11 +15,13 @@ from starlette.types import ASGIApp, Lifespan
 
 from opencases import db as database
 from opencases.configure import routes as configure_routes
+from opencases.configure import service as configure_service
 from opencases.connectors import routes as connectors_routes
-from opencases.connectors import service as connectors_service
+from opencases.connectors import runtime as connectors_runtime
 from opencases.connectors.types.base import ConnectorType
-from opencases.kibana.http import ApiRoute, json_response
+from opencases.kibana.http import ApiRoute, OptOut, json_response
 from opencases.kibana.oas import openapi_document
+from opencases.kibana.time import SYSTEM_CLOCK, Clock
 from opencases.logs import access_log, configure_logging
 from opencases.router import RequestHandler, Router
 from opencases.security import routes as security_routes
@@ -41,9 +43,9 @@ def api_routes(state: AppState) -> list[ApiRoute]:
 
     # Exact paths are found by lookup; path templates are tried in this order.
     return [
-        *configure_routes.ROUTES,
-        *connectors_routes.ROUTES,
-        *spaces_routes.ROUTES,
+        *configure_routes.routes(connectors=state.connectors),
+        *connectors_routes.routes(connectors=state.connectors),
+        *spaces_routes.routes(spaces=state.spaces),
         *status_routes.ROUTES,
         *security_routes.ROUTES,
         ApiRoute(
@@ -52,6 +54,7 @@ def api_routes(state: AppState) -> list[ApiRoute]:
             handler=oas,
             summary="Get the OpenAPI document",
             tag="system",
+            authz=OptOut("the API's description, for every authenticated caller"),
         ),
     ]
 
@@ -81,20 +84,23 @@ def create_app(
     extra_routes: Sequence[ApiRoute] = (),
     connector_types: Iterable[ConnectorType] | None = None,
     connector_transport: httpx.AsyncBaseTransport | None = None,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> OpenCasesApp:
     """The OpenCases ASGI application for `settings`.
 
     `extra_routes` are served besides the API's, `connector_types` replace the shipped
-    connector types and `connector_transport` the network for connectors' calls (tests).
+    connector types, `connector_transport` the network for connectors' calls and `clock`
+    their time (tests).
     """
     state = AppState(
         settings=settings,
         authenticator=Authenticator(ttl=settings.auth_cache_seconds),
         spaces=SpaceCache(ttl=settings.auth_cache_seconds),
-        connectors=connectors_service.build(
-            settings, connector_types, transport=connector_transport
+        connectors=connectors_runtime.build(
+            settings, connector_types, transport=connector_transport, clock=clock
         ),
     )
+    state.connectors.register_reference_counter(configure_service.count_connector_references)
 
     state.routes = [*api_routes(state), *extra_routes]
     state.openapi = openapi_document(state.routes)
@@ -115,11 +121,7 @@ def create_app(
             await state.connectors.close()
             await state.db.close()
 
-    app = OpenCasesApp(state, lifespan)
-    # Until each domain's routes take their dependencies as arguments.
-    app.state.space_cache = state.spaces
-    app.state.connectors = state.connectors
-    return app
+    return OpenCasesApp(state, lifespan)
 
 
 def create_app_from_env() -> OpenCasesApp:

@@ -11,7 +11,7 @@ import click
 from opencases.db import connect
 from opencases.db.migrate import migrate as migrate_database
 from opencases.logs import configure_logging, log
-from opencases.security import service as security
+from opencases.security.users import service as users_service
 from opencases.settings import Settings, load_settings
 
 # Settings a worker process needs; the server hands them over as OPENCASES_* variables.
@@ -26,7 +26,7 @@ async def bootstrap(settings: Settings) -> str | None:
     """Create the `elastic` user on first start; its generated password, if one was made."""
     db = await connect(settings.database_url, pool_size=1)
     try:
-        return await security.ensure_elastic_user(db=db, password=settings.elastic_password)
+        return await users_service.ensure_elastic_user(db=db, password=settings.elastic_password)
     finally:
         await db.close()
 
@@ -104,7 +104,9 @@ def serve(
         log_access=False,
         websockets=False,
         http1_settings=HTTP1Settings(
-            header_read_timeout=int(settings.header_read_timeout_seconds * 1000)
+            header_read_timeout=int(settings.header_read_timeout_seconds * 1000),
+            # Node's --max-http-header-size, which Kibana inherits: longer heads get 431.
+            max_buffer_size=16 * 1024,
         ),
         backpressure=settings.max_concurrent_requests,
     ).serve()
@@ -137,7 +139,7 @@ def reset_password(username: str, database_url: str | None, config: str | None) 
     async def reset() -> str:
         db = await connect(settings.database_url, pool_size=1)
         try:
-            return await security.reset_password(db=db, username=username)
+            return await users_service.reset_password(db=db, username=username)
         finally:
             await db.close()
 

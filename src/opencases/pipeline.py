@@ -16,6 +16,7 @@ from opencases.kibana.http import (
     ApiRoute,
     Handler,
     error_response,
+    refuse_unread_body,
 )
 from opencases.security.context import RequestContext
 from opencases.spaces.schemas import DEFAULT_SPACE_ID
@@ -30,16 +31,22 @@ VERSION_HEADER = (b"elastic-api-version", PUBLIC_API_VERSION.encode())
 Endpoint = Callable[[Request], Awaitable[Response]]
 
 
-def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
+# One function on purpose: it runs for every request, and each call it made instead would
+# cost every request.
+def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
     """The route's pipeline: authenticate, Kibana's onPostAuth checks, the space, the handler."""
     handler: Handler = route.handler
     version_header = route.access == "public"
     check_xsrf = route.method not in SAFE_METHODS
     internal_only = route.access == "internal" and state.settings.restrict_internal_apis
+    # hapi parses the payload of every method but GET and HEAD, even for a route taking none.
+    unread_body = route.body is None and route.method not in SAFE_METHODS
 
-    async def run(request: Request) -> Response:
-        db = state.db
-        assert db is not None, "the database opens at startup"
+    async def run(request: Request) -> Response:  # noqa: C901
+        database = state.db
+        assert database is not None, "the database opens at startup"
+        # On PostgreSQL the request's reads then wait for one snapshot between them.
+        db = database.request_scope()
         scope = request.scope
         # One pass over the raw headers: the four this pipeline reads.
         authorization: str | None = None
@@ -56,8 +63,9 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
                 kbn_version = value.decode("latin-1")
             elif name == b"x-elastic-internal-origin":
                 internal_origin = True
-        # What this process verified and read lately answers most requests without I/O.
-        principal = state.authenticator.remembered(authorization)
+        # What this process verified and read answers most requests without I/O, while the
+        # database's security epoch stands (on SQLite; PostgreSQL needs its snapshot).
+        principal = state.authenticator.remembered(db, authorization)
         if principal is None:
             try:
                 principal = await state.authenticator.authenticate(db, authorization)
@@ -76,7 +84,7 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
                     " is not available with the current configuration"
                 )
             space_id = scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
-            space = state.spaces.fresh(space_id) or await active_space(
+            space = state.spaces.fresh(db, space_id) or await active_space(
                 db=db, cache=state.spaces, space_id=space_id
             )
             context = RequestContext(
@@ -87,6 +95,8 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:
                 principal=principal,
                 space=space,
             )
+            if unread_body:
+                await refuse_unread_body(request, limit=state.settings.max_payload_bytes)
             response = await handler(request, context)
         except KibanaError as error:
             response = error_response(error)

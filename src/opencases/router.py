@@ -87,6 +87,7 @@ class RequestHandler:
         self._request_ids = random.Random(os.urandom(32))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer one HTTP request (and hand the lifespan to Starlette)."""
         if scope["type"] != "http":
             await self.lifespan(scope, receive, send)
             return
@@ -106,11 +107,19 @@ class RequestHandler:
             try:
                 response = await self.respond(scope, receive)
             except ClientDisconnect:
-                # Nobody is left to answer; hapi logs such a request as aborted (nginx's 499).
+                # hapi logs a request whose client left as aborted (nginx's 499). granian
+                # also reports a body it cannot read (a malformed chunk) as a disconnect,
+                # and that client is still there: it gets the 400 Node gives it, which a
+                # client that left never reads.
                 log.debug(
                     "client disconnected: %s %s request_id=%s", scope["method"], path, request_id
                 )
                 status = 499
+                response = error_response(BadRequest())
+                await send(
+                    {"type": "http.response.start", "status": 400, "headers": response.raw_headers}
+                )
+                await send({"type": "http.response.body", "body": response.body})
                 return
             except Exception:
                 log.exception(

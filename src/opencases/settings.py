@@ -46,8 +46,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     body_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0)] = 10.0
     # Requests one worker serves at once; more wait in the listen backlog.
     max_concurrent_requests: Annotated[int, msgspec.Meta(ge=1)] = 1024
-    # How long a process trusts what it cached about credentials, roles and spaces
-    # before reading them again; changes made by another process show within this time.
+    # The most a process keeps a verified credential or a space it read. Changes made
+    # through OpenCases count on every process at its next request (the security epoch);
+    # this bounds only changes made behind its back, straight in the database.
     auth_cache_seconds: float = 2.0
     # PostgreSQL connections per process.
     database_pool_size: int = 10

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from opencases import db as database
-from opencases.connectors.service import Connectors
+from opencases.connectors.runtime import Connectors
 from opencases.kibana.http import ApiRoute
 from opencases.security.authentication import Authenticator
 from opencases.settings import Settings

@@ -28,7 +28,7 @@ OBSERVABILITY = "observability"
 DISABLED = "cases"
 CONFIGURE_URL = "/api/cases/configure"
 
-# The mappings Kibana creates per connector type (configure.md §2.4).
+# The mappings Kibana creates per connector type (`server/connectors/<type>/mapping.ts`).
 SERVICENOW_MAPPINGS = [
     {"action_type": "overwrite", "source": "title", "target": "short_description"},
     {"action_type": "overwrite", "source": "description", "target": "description"},
@@ -46,9 +46,9 @@ RESILIENT_MAPPINGS = [
     {"action_type": "append", "source": "comments", "target": "comments"},
 ]
 
-# Kibana's trial suites create a real ServiceNow connector first. OpenCases has no
-# connectors yet and configurations do not check that theirs exists, so the trial tests
-# use this id with type .servicenow (the name is Kibana's getServiceNowConnector()'s).
+# Kibana's trial suites create a real ServiceNow connector first. Configurations do not
+# check that their connector exists (neither does Kibana), so the trial tests use this id
+# with type .servicenow (the name is Kibana's getServiceNowConnector()'s).
 SERVICENOW_CONNECTOR = {
     "id": "6d3ab1a0-5c0e-4a8b-9f4e-2b7c1d3e5f60",
     "name": "ServiceNow Connector",

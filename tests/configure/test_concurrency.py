@@ -13,6 +13,8 @@ import pytest
 
 from tests.server import OPENCASES, running
 
+pytestmark = pytest.mark.e2e
+
 PASSWORD = "concurrency-pw"
 REQUESTS = 20
 REQUEST: dict[str, Any] = {

@@ -1,9 +1,9 @@
-"""Every limit of the case configuration API at its edge (configure.md §1), with io-ts's messages.
+"""Every limit of the case configuration API at its edge, with Kibana's io-ts messages.
 
 Each edge is a pair: the largest allowed value is accepted (200) and one more is refused
 (400, Kibana's exact message), and a refused request leaves every table as it was.
 
-The messages are io-ts's (configure.md §4.3), read against Kibana's codecs:
+The messages are io-ts's (Kibana's `formatErrors` and `exactCheck`), read against its codecs:
 - custom fields, template custom-field values and connectors are *tagged* unions (io-ts
   picks the member by `type`), so a bad key of a text field reports one message, and an
   unknown `type` reports the whole item: `Invalid value "<json>" supplied to "customFields"`;

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 import httpx
@@ -90,7 +90,8 @@ JS_WHITESPACE = (
 
 def js_length(text: str) -> int:
     """`text.trim().length` in JavaScript (UTF-16 code units)."""
-    return sum(2 if ord(char) > 0xFFFF else 1 for char in text.strip(JS_WHITESPACE))
+    # Two bytes per code unit: a character past U+FFFF takes two units (a surrogate pair).
+    return len(text.strip(JS_WHITESPACE).encode("utf-16-le", "surrogatepass")) // 2
 
 
 # Any character but NUL: PostgreSQL's jsonb cannot hold it, see test_limits.py's
@@ -99,11 +100,16 @@ CHARACTERS = st.characters(codec="utf-8", exclude_characters="\x00")
 ASCII = st.characters(codec="ascii", exclude_characters="\x00")
 
 
+# Strategies are immutable: the helpers below build each one once (a new strategy must be
+# validated, and its filters inspected, before its first draw, which made most of the time
+# of the properties).
+@cache
 def text(min_size: int = 0, max_size: int | None = None) -> st.SearchStrategy[str]:
     """Any text (without NUL)."""
     return st.text(CHARACTERS, min_size=min_size, max_size=max_size)
 
 
+@cache
 def limited_text(minimum: int, maximum: int) -> st.SearchStrategy[str]:
     """Strings whose trimmed JavaScript length is within [minimum, maximum], edges included."""
     strategies = [
@@ -203,6 +209,13 @@ def custom_field(draw: st.DrawFn, key: str) -> dict[str, Any]:
 
 def case_fields(fields: list[dict[str, Any]]) -> st.SearchStrategy[dict[str, Any]]:
     """A template's caseFields: any optional case fields, and a value for every custom field."""
+    return _case_fields(tuple((field["key"], field["type"]) for field in fields))
+
+
+@cache
+def _case_fields(keys_and_types: tuple[tuple[str, str], ...]) -> st.SearchStrategy[dict[str, Any]]:
+    """case_fields() for custom fields of these keys and types (all it reads of them)."""
+    fields = [{"key": key, "type": field_type} for key, field_type in keys_and_types]
     optional: dict[str, st.SearchStrategy[Any]] = {
         "title": limited_text(1, 160),
         "description": limited_text(1, 30000),
@@ -395,7 +408,7 @@ def wrong_type(draw: st.DrawFn, body: dict[str, Any]) -> str:
 
 
 def limit_exceeded(draw: st.DrawFn, body: dict[str, Any]) -> str:
-    """Go one past a limit of configure.md §1."""
+    """Go one past a limit of Kibana's configuration codecs (`common/types/api/configure/v1.ts`)."""
     choices: list[Callable[[], str]] = []
     fields = body.get("customFields", [])
     templates = body.get("templates", [])
@@ -487,50 +500,56 @@ def limit_exceeded(draw: st.DrawFn, body: dict[str, Any]) -> str:
     return draw(st.sampled_from(choices))()
 
 
+def _append_copy(body: dict[str, Any], name: str, index: int) -> Callable[[], str]:
+    """A mutation: copy item `index` of the list `name` to its end."""
+
+    def mutate() -> str:
+        items = body[name]
+        copy = dict(items[index])
+        # Stay within 10 items: replace the last one (not the copied one) if full.
+        if len(items) == 10:
+            items[9 if index != 9 else 8] = copy
+        else:
+            items.append(copy)
+        if name == "observableTypes":
+            return f"Invalid duplicated observable types in request: {copy['label'].lower()}"
+        return f"Invalid duplicated {name} keys in request: {copy['key']}"
+
+    return mutate
+
+
+def _builtin(draw: st.DrawFn, item: dict[str, str]) -> Callable[[], str]:
+    """A mutation: give an observable type a built-in type's key or label."""
+
+    def mutate() -> str:
+        key, label = draw(st.sampled_from(sorted(BUILTIN_OBSERVABLE_TYPES.items())))
+        if draw(st.booleans()):
+            item["key"] = key
+        else:
+            item["label"] = draw(st.sampled_from([label, label.lower(), label.upper()]))
+        return f"Invalid duplicated observable types in request: {item['label'].lower()}"
+
+    return mutate
+
+
+def _template_without_values(draw: st.DrawFn, item: dict[str, Any]) -> Callable[[], str]:
+    """A mutation: leave the configured custom fields out of a template."""
+
+    def mutate() -> str:
+        item["caseFields"] = draw(st.none() | st.just({}) | st.just({"customFields": []}))
+        return "No custom fields added to template."
+
+    return mutate
+
+
 def duplicate(draw: st.DrawFn, body: dict[str, Any]) -> str:
     """Repeat a key, clash with a built-in observable type, or leave fields out of a template."""
     choices: list[Callable[[], str]] = []
-
-    def append_copy(name: str, index: int) -> Callable[[], str]:
-        def mutate() -> str:
-            items = body[name]
-            copy = dict(items[index])
-            # Stay within 10 items: replace the last one (not the copied one) if full.
-            if len(items) == 10:
-                items[9 if index != 9 else 8] = copy
-            else:
-                items.append(copy)
-            if name == "observableTypes":
-                return f"Invalid duplicated observable types in request: {copy['label'].lower()}"
-            return f"Invalid duplicated {name} keys in request: {copy['key']}"
-
-        return mutate
-
     for name in ("customFields", "templates", "observableTypes"):
-        choices += [append_copy(name, index) for index in range(len(body.get(name, [])))]
-
-    def builtin(item: dict[str, str]) -> Callable[[], str]:
-        def mutate() -> str:
-            key, label = draw(st.sampled_from(sorted(BUILTIN_OBSERVABLE_TYPES.items())))
-            if draw(st.booleans()):
-                item["key"] = key
-            else:
-                item["label"] = draw(st.sampled_from([label, label.lower(), label.upper()]))
-            return f"Invalid duplicated observable types in request: {item['label'].lower()}"
-
-        return mutate
-
-    choices += [builtin(item) for item in body.get("observableTypes", [])]
-
-    def template_without_values(item: dict[str, Any]) -> Callable[[], str]:
-        def mutate() -> str:
-            item["caseFields"] = draw(st.none() | st.just({}) | st.just({"customFields": []}))
-            return "No custom fields added to template."
-
-        return mutate
-
+        choices += [_append_copy(body, name, index) for index in range(len(body.get(name, [])))]
+    choices += [_builtin(draw, item) for item in body.get("observableTypes", [])]
     if body.get("customFields"):
-        choices += [template_without_values(item) for item in body.get("templates", [])]
+        choices += [_template_without_values(draw, item) for item in body.get("templates", [])]
     if not choices:
         body["customFields"] = [{"key": "k", "label": "L", "type": "text", "required": True}] * 2
         body.pop("templates", None)

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from opencases.connectors.types.base import ConnectorType
+from opencases.kibana.time import SYSTEM_CLOCK, Clock
 from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
 from tests.connectors.fakes import FakeService
 from tests.connectors.helpers import connector_settings, started_app
@@ -34,18 +35,25 @@ async def https(pki: Pki, tmp_path: Path) -> AsyncIterator[TlsServer]:
         yield server
 
 
+@pytest.fixture
+def clock() -> Clock:
+    """The connectors' time in `run_connector`: the system's, unless a module overrides it."""
+    return SYSTEM_CLOCK
+
+
 RunConnector = Callable[..., Awaitable[dict[str, Any]]]
 
 
 @pytest.fixture
-def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
+def run_connector(database_url: str, elastic_hash: str, clock: Clock) -> RunConnector:
     """`await run_connector(connector_type, fake=..., config=..., secrets=..., params=...)`.
 
     Over HTTP, as a user would: a server whose network is the fake (the real network
     with `fake=None`) creates the connector
     (`POST /api/actions/connector/{id}`), then runs it
     (`POST /api/actions/connector/{id}/_execute`), which must leave the database as it
-    was (but for a kept OAuth token); the answer of the run is returned.
+    was (but for a kept OAuth token); the answer of the run is returned. The server's
+    connectors read the time from the `clock` fixture.
     """
 
     async def run(
@@ -68,7 +76,7 @@ def run_connector(database_url: str, elastic_hash: str) -> RunConnector:
         }
         credentials = {"auth": ("elastic", ELASTIC_PASSWORD), "headers": {"kbn-xsrf": "true"}}
         async with (
-            started_app(settings, elastic_hash, fake, connector_types=None) as app,
+            started_app(settings, elastic_hash, fake, connector_types=None, clock=clock) as app,
             make_client(app, **credentials) as client,
         ):
             created = await client.post(f"/api/actions/connector/{connector_id}", json=body)

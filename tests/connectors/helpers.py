@@ -9,23 +9,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import msgspec
 from starlette.applications import Starlette
 
 from opencases.app import create_app
-from opencases.connectors.outbound import Outbound, OutboundError
+from opencases.connectors.errors import ConnectorError, OutboundError, ValidationFailed
+from opencases.connectors.outbound import Outbound
 from opencases.connectors.types.base import (
-    ConnectorError,
     ConnectorType,
     Execution,
     ExecutorResult,
     JsonObject,
-    ValidationFailed,
     check,
     ensure_url_allowed,
 )
+from opencases.kibana.time import SYSTEM_CLOCK, Clock
 from opencases.settings import Settings
 from tests.conftest import reset
 from tests.connectors.fakes import FakeService
@@ -135,6 +137,17 @@ class WebhookTestType(ConnectorType):
 TEST_TYPES: tuple[ConnectorType, ...] = (CasesTestType(), WebhookTestType())
 
 
+@dataclass(frozen=True, slots=True)
+class FixedClock:
+    """A clock that always reads `moment`."""
+
+    moment: datetime
+
+    def now(self) -> datetime:
+        """The fixed moment."""
+        return self.moment
+
+
 def connector_settings(database_url: str, **overrides: Any) -> Settings:
     """Test settings with an encryption key (unless overridden)."""
     values: dict[str, Any] = {
@@ -154,15 +167,17 @@ async def started_app(
     *,
     clean: bool = True,
     connector_types: tuple[ConnectorType, ...] | None = TEST_TYPES,
+    clock: Clock = SYSTEM_CLOCK,
 ) -> AsyncIterator[Starlette]:
     """The app with the fake as its network, started; the test connector types by default.
 
     `fake=None` gives the real network; `clean` empties the database first (as the
-    shared `app` fixture does); `connector_types=None` gives the shipped types.
+    shared `app` fixture does); `connector_types=None` gives the shipped types; `clock`
+    is the connectors' time.
     """
     transport = None if fake is None else fake.transport
     application = create_app(
-        settings, connector_types=connector_types, connector_transport=transport
+        settings, connector_types=connector_types, connector_transport=transport, clock=clock
     )
     async with application.router.lifespan_context(application):
         if clean:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
-from opencases.db import Database
+from opencases.db import Database, Executor
 from opencases.settings import Settings
 from tests.conftest import snapshot
 from tests.connectors.fakes import FakeService
@@ -228,6 +228,37 @@ async def test_list_is_sorted_by_name_with_reference_counts(client: httpx.AsyncC
         {**expected_connector(beta, name="beta"), "referenced_by_count": 1},
         {**expected_connector(gamma, name="Gamma"), "referenced_by_count": 0},
     ]
+
+
+async def test_list_adds_up_what_every_registered_counter_counts(
+    app: Starlette, client: httpx.AsyncClient, space1: dict[str, Any]
+) -> None:
+    # Cases will register its own counter as configure does: the counts add up.
+    asked: list[tuple[str, list[str]]] = []
+
+    async def count(*, db: Executor, space_id: str, connector_ids: Sequence[str]) -> dict[str, int]:
+        asked.append((space_id, list(connector_ids)))
+        return {"c-beta": 2, "not-a-connector": 7}
+
+    app.state.opencases.connectors.register_reference_counter(count)
+    await client.post(f"{CONNECTOR}/c-beta", json=cases_connector(name="beta"))
+    await client.post(f"{CONNECTOR}/c-alpha", json=cases_connector(name="Alpha"))
+    configuration = {
+        "connector": {"id": "c-beta", "name": "beta", "type": ".jira", "fields": None},
+        "closure_type": "close-by-user",
+        "owner": "securitySolution",
+    }
+    assert (await client.post("/api/cases/configure", json=configuration)).status_code == 200
+
+    response = await client.get("/api/actions/connectors")
+    in_space1 = await client.get("/s/space1/api/actions/connectors")
+
+    assert [(item["id"], item["referenced_by_count"]) for item in response.json()] == [
+        ("c-alpha", 0),
+        ("c-beta", 3),
+    ]
+    assert in_space1.json() == []
+    assert asked == [("default", ["c-alpha", "c-beta"]), ("space1", [])]
 
 
 # --- update ------------------------------------------------------------------------

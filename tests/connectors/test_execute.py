@@ -9,6 +9,7 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
+from opencases.connectors.types.base import Execution, ExecutorResult
 from opencases.db import Database
 from opencases.settings import Settings
 from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
@@ -16,6 +17,7 @@ from tests.connectors.fakes import FakeService
 from tests.connectors.helpers import (
     TOKEN,
     URL,
+    WebhookTestType,
     bad_request,
     cases_connector,
     connector_settings,
@@ -174,3 +176,35 @@ async def test_a_run_checks_allowed_hosts_again(
         "errorSource": "framework",
     }
     assert fake.received == []
+
+
+class ExplodingType(WebhookTestType):
+    """A connector whose executor fails the way a bug would."""
+
+    id = ".test-exploding"
+
+    async def execute(self, execution: Execution) -> ExecutorResult:
+        raise RuntimeError("something unexpected")
+
+
+async def test_an_unexpected_failure_in_a_run_is_an_error_result(
+    settings: Settings, elastic_hash: str, fake: FakeService
+) -> None:
+    async with (
+        started_app(settings, elastic_hash, fake, connector_types=(ExplodingType(),)) as app,
+        make_client(app, auth=("elastic", ELASTIC_PASSWORD), headers={"kbn-xsrf": "true"}) as admin,
+    ):
+        body = {"name": "boom", "connector_type_id": ".test-exploding", "config": {"url": URL}}
+        assert (await admin.post(f"{CONNECTOR}/boom", json=body)).status_code == 200
+        response = await run(admin, "boom", {"params": {}})
+    assert (response.status_code, response.json()) == (
+        200,
+        {
+            "connector_id": "boom",
+            "status": "error",
+            "message": "an error occurred while running the action",
+            "service_message": "something unexpected",
+            "retry": True,
+            "errorSource": "framework",
+        },
+    )

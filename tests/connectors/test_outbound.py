@@ -11,7 +11,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError, SslOverrides
+from opencases.connectors.errors import HostNotAllowed, OutboundError
+from opencases.connectors.outbound import Outbound, SslOverrides
 from tests.conftest import unused_port
 from tests.connectors.fakes import FakeService
 from tests.connectors.tls import CLIENT_NAME, Pki, TlsServer
@@ -22,12 +23,24 @@ Serve = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 @asynccontextmanager
 async def loopback(serve: Serve) -> AsyncIterator[str]:
     """A TCP server on 127.0.0.1 answering with `serve`; its base URL."""
-    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    writers: list[asyncio.StreamWriter] = []
+
+    async def serve_then_close(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        writers.append(writer)
+        try:
+            await serve(reader, writer)
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(serve_then_close, "127.0.0.1", 0)
     port = server.sockets[0].getsockname()[1]
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         server.close()
+        # The connections too (Python 3.11's wait_closed does not wait for them).
+        for writer in writers:
+            writer.close()
         await server.wait_closed()
 
 

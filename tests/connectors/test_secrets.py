@@ -11,9 +11,10 @@ import httpx
 import pytest
 from starlette.applications import Starlette
 
-from opencases.connectors.crypto import SecretBox, SecretsUnreadable
+from opencases.connectors.crypto import SecretBox
+from opencases.connectors.errors import SecretsUnreadable
 from opencases.db import Database
-from opencases.db.database import sqlite_path
+from opencases.db.sqlite import sqlite_path
 from opencases.settings import Settings
 from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
 from tests.connectors.fakes import FakeService

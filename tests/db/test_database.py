@@ -1,10 +1,14 @@
-"""The db layer: read_cached sees every write; each transaction commits or fails on its own."""
+"""The db layer: read_cached and the security epoch see every write; each transaction commits
+or fails on its own."""
 
 from __future__ import annotations
 
 import asyncio
 
-from opencases.db import Database, connect
+import pytest
+
+from opencases.db import Database, bump_security_epoch, connect
+from opencases.db.postgres import PostgresDatabase
 
 
 async def count_spaces(db: Database) -> int:
@@ -89,3 +93,77 @@ async def test_concurrent_transactions_commit_or_roll_back_each_on_its_own(
     assert sorted(row["id"] for row in rows) == sorted(
         f"s{index}" for index in range(12) if index % 3 != 0
     )
+
+
+async def bump_then_fail(db: Database) -> None:
+    """Bump the security epoch in a transaction that then fails."""
+    async with db.transaction() as tx:
+        await bump_security_epoch(tx)
+        raise Refused("rolled back")
+
+
+async def test_the_security_epoch_moves_with_each_committed_bump_from_any_connection(
+    db: Database, database_url: str
+) -> None:
+    before = await db.security_epoch()
+
+    async with db.transaction() as tx:
+        await bump_security_epoch(tx)
+    assert await db.security_epoch() == before + 1
+
+    with pytest.raises(Refused):
+        await bump_then_fail(db)
+    assert await db.security_epoch() == before + 1
+
+    other = await connect(database_url, pool_size=1)
+    try:
+        async with other.transaction() as tx:
+            await bump_security_epoch(tx)
+    finally:
+        await other.close()
+    assert await db.security_epoch() == before + 2
+
+
+async def test_a_request_scope_knows_the_epoch_without_io_once_it_asked(db: Database) -> None:
+    scope = db.request_scope()
+    epoch = await scope.security_epoch()
+
+    assert scope.known_security_epoch() == epoch
+    async with scope.transaction() as tx:
+        await bump_security_epoch(tx)
+    # Its own commit: the next answer comes from after it.
+    assert await scope.security_epoch() == epoch + 1
+
+
+async def test_a_request_scope_reads_back_what_it_committed(db: Database) -> None:
+    scope = db.request_scope()
+
+    async def load() -> int:
+        return await count_spaces(scope)
+
+    first = await scope.read_cached("spaces", load)
+    await insert_space(scope, "written_in_the_request")
+    assert await scope.read_cached("spaces", load) == first + 1
+
+
+async def test_a_request_on_postgresql_waits_for_one_snapshot(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not isinstance(db, PostgresDatabase):
+        pytest.skip("SQLite's check for commits is a call on the event loop, not a round trip")
+    asked = 0
+    ask = db._ask_snapshot
+
+    async def counting() -> object:
+        nonlocal asked
+        asked += 1
+        return await ask()
+
+    monkeypatch.setattr(db, "_ask_snapshot", counting)
+    scope = db.request_scope()
+
+    await scope.security_epoch()
+    await scope.read_cached("spaces", lambda: count_spaces(scope))
+    await scope.read_cached("spaces", lambda: count_spaces(scope))
+
+    assert asked == 1

@@ -17,7 +17,7 @@ from starlette.responses import Response
 from opencases import KIBANA_VERSION
 from opencases.app import create_app
 from opencases.db import Database
-from opencases.kibana.http import ApiRoute
+from opencases.kibana.http import ApiRoute, OptOut
 from opencases.settings import Settings
 from tests.conftest import ELASTIC_PASSWORD, make_client, reset, snapshot
 
@@ -351,7 +351,14 @@ async def explode(request: Request, context: Any) -> Response:
 @pytest.fixture
 async def boom_app(app: Starlette, settings: Settings) -> AsyncIterator[Starlette]:
     """The app with one more route, GET /api/boom, whose handler raises."""
-    route = ApiRoute(method="GET", path="/api/boom", handler=explode, summary="Boom", tag="test")
+    route = ApiRoute(
+        method="GET",
+        path="/api/boom",
+        handler=explode,
+        summary="Boom",
+        tag="test",
+        authz=OptOut("a test route"),
+    )
     application = create_app(settings, extra_routes=[route])
     async with application.router.lifespan_context(application):
         yield application

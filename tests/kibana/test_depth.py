@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -25,7 +27,7 @@ def nested(levels: int) -> bytes:
 
 def test_the_deepest_body_allowed_is_parsed() -> None:
     assert MAX_DEPTH == 100
-    value = parse_json_object(nested(100))
+    value: Any = parse_json_object(nested(100))
     for _ in range(99):
         value = value["x"] if isinstance(value, dict) else value[0]
     assert value == []

@@ -237,7 +237,7 @@ CASES = {
 
 
 @pytest.mark.parametrize(("roles", "space", "readers", "writers"), CASES.values(), ids=CASES)
-def testauthorized_owners(
+def test_authorized_owners(
     roles: list[RoleGrant], space: Space, readers: list[str], writers: list[str]
 ) -> None:
     assert authorized(roles, space, FIND) == readers
@@ -268,7 +268,7 @@ def test_ensure_authorized_per_owner(
 
 
 @pytest.mark.parametrize(("roles", "space", "readers", "writers"), CASES.values(), ids=CASES)
-def testensure_any_owner(
+def test_ensure_any_owner(
     roles: list[RoleGrant], space: Space, readers: list[str], writers: list[str]
 ) -> None:
     privileges = space_privileges(roles, space.id)
@@ -371,7 +371,7 @@ ENSURE = {
 @pytest.mark.parametrize(
     ("roles", "space", "operation", "owners", "message"), ENSURE.values(), ids=ENSURE
 )
-def testensure_authorized(
+def test_ensure_authorized(
     roles: list[RoleGrant],
     space: Space,
     operation: Operation,

@@ -7,6 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
+from opencases.db import Executor
+from opencases.security.roles import store as roles_store
 from tests.conftest import Users
 
 DEFAULT_SPACE = {
@@ -233,6 +235,33 @@ async def test_create_only(client: httpx.AsyncClient) -> None:
     assert kibana == [{"base": ["all"], "feature": {}, "spaces": ["*"]}]
 
 
+async def test_create_only_keeps_a_role_created_since_it_was_looked_for(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """createOnly is decided by the write itself, against the roles as they are then.
+
+    Looking first and writing next would replace a role another request creates in
+    between: here a look is made to find no role, as it would just before that creation.
+    """
+    first = role_body({"base": ["read"]}, description="first")
+    assert (await client.put("/api/security/role/r1", json=first)).status_code == 204
+
+    async def none_yet(db: Executor, names: Any) -> list[roles_store.RoleRecord]:
+        return []
+
+    with monkeypatch.context() as patch:
+        patch.setattr(roles_store, "get_roles", none_yet)
+        changed = role_body({"base": ["all"]}, description="second")
+        response = await client.put("/api/security/role/r1?createOnly=true", json=changed)
+    assert response.status_code == 409
+    assert response.json() == error(409, "Role already exists and cannot be created: r1")
+    role = (await client.get("/api/security/role/r1")).json()
+    assert (role["description"], role["kibana"]) == (
+        "first",
+        [{"base": ["read"], "feature": {}, "spaces": ["*"]}],
+    )
+
+
 INVALID = {
     "base and feature": (
         role_body({"base": ["all"], "feature": {"generalCases": ["all"]}}),
@@ -402,7 +431,8 @@ async def test_non_superuser_cannot_manage_roles(client: httpx.AsyncClient, user
             assert response.status_code == 403, (method, path)
             reason = (
                 f"action [cluster:admin/xpack/security/role/{action}] is unauthorized for user"
-                " [u1] with effective roles [kibana_admin]"
+                " [u1] with effective roles [kibana_admin], this action is granted by the cluster"
+                f" privileges [{'read_security,' if action == 'get' else ''}manage_security,all]"
             )
             assert response.json() == {
                 "statusCode": 403,

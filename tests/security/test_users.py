@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 import httpx
 import pytest
+from argon2 import PasswordHasher
 from starlette.applications import Starlette
 
+from opencases.db import Database, Executor
+from opencases.security import secrets
+from opencases.security import store as security_store
 from tests.conftest import ELASTIC_PASSWORD, Users, make_client
 
 ELASTIC_PROFILE_UID = "u_mGBROF_q5bmFCATbLXAcCwKa0k8JvONAwSruelyKA5E_0"
@@ -357,7 +363,8 @@ async def test_non_superuser_cannot_manage_users(
         403,
         "security_exception",
         f"action [cluster:admin/xpack/security/{action}] is unauthorized for user [u1]"
-        " with effective roles [admin_like,viewer]",
+        " with effective roles [admin_like,viewer], this action is granted by the cluster"
+        f" privileges [{'read_security,' if action.endswith('/get') else ''}manage_security,all]",
     )
     assert [u["username"] for u in (await client.get("/internal/security/users")).json()] == [
         "elastic",
@@ -585,3 +592,126 @@ async def test_me_needs_valid_credentials(app: Starlette, auth: tuple[str, str] 
         else bad_login(auth[0])
     )
     assert response.json() == expected
+
+
+class HashingMeanwhile(PasswordHasher):
+    """The tests' argon2 hasher, running `meanwhile` on the event loop as it hashes `secret`."""
+
+    # Hashing runs on a worker thread: what `meanwhile` does lands between the start of a
+    # request that hashes and its write, as a concurrent request's would.
+
+    def __init__(self, secret: str, meanwhile: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        super().__init__(time_cost=1, memory_cost=8, parallelism=1)
+        self.secret = secret
+        self.meanwhile = meanwhile
+        self.loop = asyncio.get_running_loop()
+        self.ran = False
+
+    def hash(self, password: str | bytes, *, salt: bytes | None = None) -> str:
+        """The hash of `password`, after `meanwhile` ran if it is `secret`."""
+        if password == self.secret and not self.ran:
+            self.ran = True
+            asyncio.run_coroutine_threadsafe(self.meanwhile(), self.loop).result(timeout=10)
+        return super().hash(password, salt=salt)
+
+
+@pytest.mark.parametrize("by", ["self", "superuser"])
+@pytest.mark.parametrize(
+    "change",
+    [{"roles": []}, {"roles": ["viewer"], "enabled": False}],
+    ids=["demoted", "disabled"],
+)
+async def test_a_password_change_keeps_an_admin_update_made_while_it_hashes(
+    app: Starlette,
+    client: httpx.AsyncClient,
+    users: Users,
+    monkeypatch: pytest.MonkeyPatch,
+    by: str,
+    change: dict[str, Any],
+) -> None:
+    """A password change writes the password alone, against the user as it is by then.
+
+    Verifying the current password and hashing the new one take a while; an admin who
+    demotes or disables the user meanwhile is not undone by the change.
+    """
+
+    async def admin_update() -> None:
+        async with as_user(app, "elastic", ELASTIC_PASSWORD) as admin:
+            body = {"username": "u1", **change}
+            response = await admin.post("/internal/security/users/u1", json=body)
+            assert response.status_code == 200, response.text
+
+    async with await users.user("u1", ["viewer"], password="password1") as user:
+        hasher = HashingMeanwhile("password2", admin_update)
+        monkeypatch.setattr(secrets, "_hasher", hasher)
+        if by == "self":
+            body = {"password": "password1", "newPassword": "password2"}
+            response = await user.post("/internal/security/users/u1/password", json=body)
+        else:
+            body = {"newPassword": "password2"}
+            response = await client.post("/internal/security/users/u1/password", json=body)
+    assert response.status_code == 204
+    assert hasher.ran
+    expected = {
+        "username": "u1",
+        "email": None,
+        "full_name": None,
+        "roles": change["roles"],
+        "enabled": change.get("enabled", True),
+        "metadata": {},
+    }
+    assert (await client.get("/internal/security/users/u1")).json() == expected
+    if not expected["enabled"]:
+        response = await client.post(
+            "/internal/security/users/u1", json={"username": "u1", "roles": change["roles"]}
+        )
+        assert response.status_code == 200
+    async with as_user(app, "u1", "password2") as new:
+        me = await new.get("/internal/security/me")
+        assert me.status_code == 200
+        assert me.json()["roles"] == change["roles"]
+    async with as_user(app, "u1", "password1") as old:
+        assert (await old.get("/internal/security/me")).json() == bad_login("u1")
+
+
+async def test_an_update_writes_only_what_its_body_sets(
+    app: Starlette, client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What the body leaves out is never written back, even if it changed since it was read.
+
+    The update is made to read the user as it was before a password change and a new name
+    (as if both landed between its read and its write): both stand.
+    """
+    assert (await create(client, "u1", roles=["viewer"], full_name="Before")).status_code == 200
+    before = await security_store.get_user(db, "u1")
+    response = await client.post(
+        "/internal/security/users/u1/password", json={"newPassword": "password2"}
+    )
+    assert response.status_code == 204
+    response = await client.post(
+        "/internal/security/users/u1",
+        json={"username": "u1", "roles": ["viewer"], "full_name": "After"},
+    )
+    assert response.status_code == 200
+    get_user = security_store.get_user
+
+    async def as_before(db: Executor, username: str) -> security_store.UserRecord | None:
+        return before if username == "u1" else await get_user(db, username)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(security_store, "get_user", as_before)
+        response = await client.post(
+            "/internal/security/users/u1",
+            json={"username": "u1", "roles": [], "email": "u1@example.com"},
+        )
+    assert response.status_code == 200
+    assert (await client.get("/internal/security/users/u1")).json() == {
+        "username": "u1",
+        "email": "u1@example.com",
+        "full_name": "After",
+        "roles": [],
+        "enabled": True,
+        "metadata": {},
+    }
+    async with as_user(app, "u1", "password2") as user:
+        assert (await user.get("/internal/security/me")).status_code == 200

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from msgspec import UNSET
 from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases.configure import service
 from opencases.configure.schemas import (
+    CaseConnectorInfo,
     Configuration,
     ConfigurationPatchRequest,
     ConfigurationRequest,
     FindQuery,
 )
-from opencases.connectors import service as connectors_service
-from opencases.connectors.schemas import CaseConnectorInfo
-from opencases.kibana.http import ApiRoute, decode_body, decode_query, json_response
+from opencases.connectors.runtime import Connectors
+from opencases.kibana.http import ApiRoute, Requires, decode_body, decode_query, json_response
 from opencases.security.context import RequestContext
 
 
@@ -49,51 +51,59 @@ async def update_configuration(request: Request, context: RequestContext) -> Res
     return json_response(configuration)
 
 
-async def find_connectors(request: Request, context: RequestContext) -> Response:
+async def find_connectors(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """GET /api/cases/configure/connectors/_find."""
     query = request.scope["query_string"].decode("latin-1")
-    connectors = await connectors_service.find_case_connectors(
+    found = await service.find_connectors(
         context=context,
-        connectors=request.app.state.connectors,
+        connectors=connectors,
         api=f"GET {request.scope['path']}{'?' + query if query else ''}",
     )
-    return json_response(connectors)
+    return json_response(found)
 
 
-ROUTES = [
-    ApiRoute(
-        method="GET",
-        path="/api/cases/configure",
-        handler=find_configurations,
-        summary="Get case settings",
-        tag="cases",
-        query=FindQuery,
-        response=list[Configuration],
-    ),
-    ApiRoute(
-        method="POST",
-        path="/api/cases/configure",
-        handler=create_configuration,
-        summary="Add case settings",
-        tag="cases",
-        body=ConfigurationRequest,
-        response=Configuration,
-    ),
-    ApiRoute(
-        method="PATCH",
-        path="/api/cases/configure/{configuration_id}",
-        handler=update_configuration,
-        summary="Update case settings",
-        tag="cases",
-        body=ConfigurationPatchRequest,
-        response=Configuration,
-    ),
-    ApiRoute(
-        method="GET",
-        path="/api/cases/configure/connectors/_find",
-        handler=find_connectors,
-        summary="Get case connectors",
-        tag="cases",
-        response=list[CaseConnectorInfo],
-    ),
-]
+def routes(*, connectors: Connectors) -> list[ApiRoute]:
+    """The case configuration API's routes; the connector finder uses `connectors`."""
+    return [
+        ApiRoute(
+            method="GET",
+            path="/api/cases/configure",
+            handler=find_configurations,
+            summary="Get case settings",
+            tag="cases",
+            authz=Requires("cases", "read"),
+            query=FindQuery,
+            response=list[Configuration],
+        ),
+        ApiRoute(
+            method="POST",
+            path="/api/cases/configure",
+            handler=create_configuration,
+            summary="Add case settings",
+            tag="cases",
+            authz=Requires("cases", "all"),
+            body=ConfigurationRequest,
+            response=Configuration,
+        ),
+        ApiRoute(
+            method="PATCH",
+            path="/api/cases/configure/{configuration_id}",
+            handler=update_configuration,
+            summary="Update case settings",
+            tag="cases",
+            authz=Requires("cases", "all"),
+            body=ConfigurationPatchRequest,
+            response=Configuration,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/cases/configure/connectors/_find",
+            handler=partial(find_connectors, connectors=connectors),
+            summary="Get case connectors",
+            tag="cases",
+            authz=Requires("api", "casesGetConnectorsConfigure"),
+            response=list[CaseConnectorInfo],
+        ),
+    ]

@@ -8,6 +8,7 @@ import msgspec
 from msgspec import UNSET, UnsetType
 
 from opencases.kibana.validation import Items, RequestStruct, SafeInteger, Text
+from opencases.security.features import OWNERS
 
 # Kibana's constants (x-pack/platform/plugins/shared/cases/common/constants).
 MAX_CUSTOM_FIELDS_PER_CASE = 10
@@ -34,6 +35,9 @@ KEY_PATTERN = r"[a-z0-9_-]+"
 KEY_MESSAGE = "Key must be lower case, a-z, 0-9, '_', and '-' are allowed"
 
 ClosureType = Literal["close-by-user", "close-by-pushing"]
+# Kibana types `owner` as a string and answers any other owner 403 (no privilege grants
+# it): the OpenAPI document names the owners, the checks stay Kibana's.
+Owner = Annotated[str, msgspec.Meta(extra_json_schema={"enum": sorted(OWNERS)})]
 Severity = Literal["low", "medium", "high", "critical"]
 
 
@@ -325,7 +329,7 @@ class ConfigurationRequest(RequestStruct, kw_only=True):
 
     connector: CaseConnector
     closure_type: ClosureType
-    owner: str
+    owner: Owner
     customFields: CustomFields | UnsetType = UNSET
     templates: Templates | UnsetType = UNSET
     observableTypes: ObservableTypes | UnsetType = UNSET
@@ -370,7 +374,7 @@ class Configuration(msgspec.Struct, kw_only=True):
 
     id: str
     version: str
-    owner: str
+    owner: Owner
     closure_type: ClosureType
     connector: CaseConnector
     customFields: list[CustomField]
@@ -382,3 +386,17 @@ class Configuration(msgspec.Struct, kw_only=True):
     updated_at: str | None
     updated_by: UserRef | None
     error: str | None
+
+
+class CaseConnectorInfo(msgspec.Struct, kw_only=True):
+    """An item of GET /api/cases/configure/connectors/_find (the actions client's camelCase)."""
+
+    id: str
+    actionTypeId: str
+    name: str
+    config: dict[str, Any] | UnsetType = UNSET
+    isPreconfigured: bool
+    isSystemAction: bool = False
+    isDeprecated: bool
+    isMissingSecrets: bool | UnsetType = UNSET
+    referencedByCount: int

@@ -12,6 +12,7 @@ from opencases.configure import store
 from opencases.configure.mappings import mappings_for
 from opencases.configure.schemas import (
     CaseConnector,
+    CaseConnectorInfo,
     CaseFields,
     Configuration,
     ConfigurationPatchRequest,
@@ -27,7 +28,11 @@ from opencases.configure.schemas import (
     ToggleFieldValue,
     UserRef,
 )
-from opencases.kibana.errors import BadRequest, Conflict, saved_object_not_found
+from opencases.connectors import service as connectors_service
+from opencases.connectors.registry import CASES_FEATURE_ID
+from opencases.connectors.runtime import Connectors
+from opencases.db import Executor
+from opencases.kibana.errors import BadRequest, Conflict, Forbidden, saved_object_not_found
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given
 from opencases.kibana.versions import decode_version, encode_version
@@ -44,6 +49,11 @@ CREATE = Operation(
 UPDATE = Operation(
     name="updateConfiguration", verb="update", doc_type="case configuration", read_only=False
 )
+
+# The cases privilege (an API tag of every cases feature's `read` and `all`) of connectors/_find.
+GET_CONNECTORS = Operation(name="getConnectors", verb="get", doc_type="connectors", read_only=True)
+# Kibana's MAX_SUPPORTED_CONNECTORS_RETURNED.
+MAX_CASE_CONNECTORS = 1000
 
 SAVED_OBJECT_TYPE = "cases-configure"
 CONFLICT_MESSAGE = (
@@ -212,7 +222,7 @@ def sync_template_custom_fields(
 
 
 def _response(
-    configuration: store.StoredConfiguration, mappings: dict[str, list[Mapping]]
+    configuration: store.ConfigurationRecord, mappings: dict[str, list[Mapping]]
 ) -> Configuration:
     return Configuration(
         id=configuration.id,
@@ -265,7 +275,7 @@ async def create(*, context: RequestContext, request: ConfigurationRequest) -> C
     await context.ensure_authorized(CREATE, [request.owner])
 
     now = utc_now()
-    configuration = store.StoredConfiguration(
+    configuration = store.ConfigurationRecord(
         id=str(uuid.uuid4()),
         space_id=context.space.id,
         owner=request.owner,
@@ -353,6 +363,62 @@ async def update(
     return _response(updated, mappings)
 
 
-async def connector_references(*, context: RequestContext) -> dict[str, int]:
-    """How many configurations of the space refer to each connector id (absent: none)."""
-    return await store.connector_counts(context.db, space_id=context.space.id)
+# --- the connectors cases can use ----------------------------------------------------
+
+
+async def find_connectors(
+    *, context: RequestContext, connectors: Connectors, api: str
+) -> msgspec.Raw:
+    """Kibana's cases getConnectors: the JSON of the connectors whose type can take cases.
+
+    At most 1000. `api` is the request as Kibana's API privilege check quotes it
+    (`GET <path><query>`). The encoded answer is cached until the next write.
+    """
+    if not await context.authorized_owners(GET_CONNECTORS):
+        raise Forbidden(
+            f"API [{api}] is unauthorized for user, this action is granted by the Kibana"
+            " privileges [casesGetConnectorsConfigure]"
+        )
+    # The actions client checks its own privilege on every call: the cache must not skip it.
+    await connectors_service.authorize(context=context, operation="get")
+
+    async def load() -> msgspec.Raw:
+        found = await _case_connectors(context, connectors)
+        return msgspec.Raw(msgspec.json.encode(found))
+
+    return await context.db.read_cached(("case connectors", context.space.id), load)
+
+
+async def _case_connectors(
+    context: RequestContext, connectors: Connectors
+) -> list[CaseConnectorInfo]:
+    case_types = {
+        connector_type.id
+        for connector_type in connectors_service.list_types(
+            connectors=connectors, feature_id=CASES_FEATURE_ID
+        )
+    }
+    listed = await connectors_service.list_all(context=context, connectors=connectors)
+    return [
+        CaseConnectorInfo(
+            id=connector.id,
+            actionTypeId=connector.connector_type_id,
+            name=connector.name,
+            config=connector.config,
+            isPreconfigured=connector.is_preconfigured,
+            isSystemAction=connector.is_system_action,
+            isDeprecated=connector.is_deprecated,
+            isMissingSecrets=connector.is_missing_secrets,
+            referencedByCount=connector.referenced_by_count,
+        )
+        for connector in listed
+        if connector.connector_type_id in case_types
+    ][:MAX_CASE_CONNECTORS]
+
+
+async def count_connector_references(
+    *, db: Executor, space_id: str, connector_ids: Sequence[str]
+) -> dict[str, int]:
+    """How many configurations of the space refer to each of `connector_ids` (absent: none)."""
+    counts = await store.connector_counts(db, space_id=space_id)
+    return {key: counts[key] for key in connector_ids if key in counts}

@@ -19,7 +19,7 @@ from opencases.db import Executor, Row, in_list, to_json
 from opencases.kibana.versions import encode_version
 
 
-class StoredConfiguration(msgspec.Struct, kw_only=True):
+class ConfigurationRecord(msgspec.Struct, kw_only=True):
     """A stored configuration, before mappings are joined in."""
 
     id: str
@@ -50,9 +50,9 @@ _decode_user = msgspec.json.Decoder(UserRef).decode
 _decode_mappings = msgspec.json.Decoder(list[Mapping]).decode
 
 
-def _configuration(row: Row) -> StoredConfiguration:
+def _configuration(row: Row) -> ConfigurationRecord:
     updated_by = row["updated_by"]
-    return StoredConfiguration(
+    return ConfigurationRecord(
         id=row["id"],
         space_id=row["space_id"],
         owner=row["owner"],
@@ -69,7 +69,7 @@ def _configuration(row: Row) -> StoredConfiguration:
     )
 
 
-def _params(configuration: StoredConfiguration) -> dict[str, Any]:
+def _params(configuration: ConfigurationRecord) -> dict[str, Any]:
     return {
         "id": configuration.id,
         "space_id": configuration.space_id,
@@ -150,7 +150,7 @@ async def find_documents(
     ]
 
 
-async def get(db: Executor, *, space_id: str, configuration_id: str) -> StoredConfiguration | None:
+async def get(db: Executor, *, space_id: str, configuration_id: str) -> ConfigurationRecord | None:
     """One configuration of a space, or None."""
     row = await db.fetch_one(
         f"SELECT {_COLUMNS} FROM case_configurations WHERE space_id = :space_id AND id = :id",
@@ -159,7 +159,7 @@ async def get(db: Executor, *, space_id: str, configuration_id: str) -> StoredCo
     return _configuration(row) if row else None
 
 
-async def replace(db: Executor, configuration: StoredConfiguration) -> None:
+async def replace(db: Executor, configuration: ConfigurationRecord) -> None:
     """Store the owner's configuration in the space, replacing any it had (new id and all)."""
     await db.execute(
         "INSERT INTO case_configurations"
@@ -181,7 +181,7 @@ async def replace(db: Executor, configuration: StoredConfiguration) -> None:
     )
 
 
-async def update(db: Executor, configuration: StoredConfiguration, *, expected: int) -> bool:
+async def update(db: Executor, configuration: ConfigurationRecord, *, expected: int) -> bool:
     """Write a configuration if it is still at revision `expected`; whether it was."""
     changed = await db.execute(
         "UPDATE case_configurations SET closure_type = :closure_type, connector = :connector,"

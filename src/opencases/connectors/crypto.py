@@ -18,15 +18,13 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from opencases.connectors.errors import SecretsUnreadable
+
 # The format of a stored envelope: `v1:` + base64(nonce || ciphertext || tag).
 _VERSION = "v1:"
 _NONCE_BYTES = 12
 _INFO = b"opencases connector secrets v1"
 _OPENS_CACHE_SIZE = 10_000
-
-
-class SecretsUnreadable(Exception):
-    """Stored secrets that cannot be decrypted (no key, another key, or altered)."""
 
 
 def _associated_data(space_id: str, connector_id: str) -> bytes:

@@ -6,16 +6,21 @@ import logging
 
 import msgspec
 
-from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError
+from opencases.connectors.errors import (
+    ConnectorError,
+    HostNotAllowed,
+    OutboundError,
+    ValidationFailed,
+)
+from opencases.connectors.outbound import Outbound
 from opencases.connectors.types.base import (
     AccessTokens,
-    ConnectorError,
     ConnectorType,
     Execution,
     ExecutorResult,
     JsonObject,
-    ValidationFailed,
 )
+from opencases.kibana.time import Clock
 
 log = logging.getLogger("opencases.connectors")
 
@@ -55,6 +60,7 @@ async def execute(
     secrets: JsonObject,
     params: JsonObject,
     http: Outbound,
+    clock: Clock,
     tokens: AccessTokens | None = None,
 ) -> JsonObject:
     """The execute result of running a connector with `params` (Kibana's route shape)."""
@@ -76,6 +82,7 @@ async def execute(
         secrets=validated_secrets,
         params=validated_params,
         http=http,
+        clock=clock,
         tokens=tokens,
     )
     try:
@@ -84,6 +91,10 @@ async def execute(
         return _failed(connector_id, exc.message, "user" if exc.user else "framework")
     except (OutboundError, HostNotAllowed) as exc:
         return _failed(connector_id, str(exc), "framework")
+    except Exception as exc:
+        # Kibana's action executor turns whatever an executor throws into this result.
+        log.exception("connector %s failed unexpectedly", connector_id)
+        return _failed(connector_id, str(exc) or type(exc).__name__, "framework")
     return _result(connector_id, result)
 
 

@@ -24,12 +24,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
+from opencases.connectors.errors import HostNotAllowed, OutboundError
+
 # Kibana's xpack.actions.allowedHosts default: every host.
 ANY_HOST = "*"
-
-
-class HostNotAllowed(Exception):
-    """A URL or host name outside xpack.actions.allowedHosts."""
 
 
 def url_not_allowed(url: str) -> HostNotAllowed:
@@ -78,18 +76,6 @@ class SslOverrides:
     passphrase: str | None = field(default=None, repr=False)
     ca: bytes | None = None
     verification_mode: VerificationMode | None = None
-
-
-class OutboundError(Exception):
-    """A failed outbound call, worded as axios words it."""
-
-    def __init__(
-        self, message: str, *, response: OutboundResponse | None = None, code: str | None = None
-    ) -> None:
-        super().__init__(message)
-        self.message = message
-        self.response = response
-        self.code = code
 
 
 @dataclass(slots=True, kw_only=True)
@@ -188,6 +174,9 @@ class Outbound:
             raise OutboundError(_connect_message(url, exc), code="ECONNREFUSED") from None
         except httpx.TransportError as exc:
             raise OutboundError(str(exc) or type(exc).__name__, code="ERR_NETWORK") from None
+        except httpx.InvalidURL:
+            # Node's `new URL()` throws this before axios sends anything.
+            raise OutboundError("Invalid URL", code="ERR_INVALID_URL") from None
         response = OutboundResponse(
             status=answer.status_code,
             reason=answer.reason_phrase,

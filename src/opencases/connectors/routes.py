@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases.connectors import service
+from opencases.connectors.runtime import Connectors
 from opencases.connectors.schemas import (
     Connector,
     ConnectorRequest,
@@ -19,6 +22,8 @@ from opencases.connectors.schemas import (
 )
 from opencases.kibana.http import (
     ApiRoute,
+    OptOut,
+    Requires,
     decode_body,
     decode_query,
     json_response,
@@ -30,13 +35,9 @@ from opencases.security.context import RequestContext
 TAG = "connectors"
 
 
-def connectors_of(request: Request) -> service.Connectors:
-    """The process's connector runtime (kept by the app)."""
-    connectors: service.Connectors = request.app.state.connectors
-    return connectors
-
-
-async def _create(request: Request, context: RequestContext, connector_id: str | None) -> Response:
+async def _create(
+    request: Request, context: RequestContext, connectors: Connectors, connector_id: str | None
+) -> Response:
     body = await decode_body(
         request, ConnectorRequest, limit=context.settings.max_payload_bytes, style="config-schema"
     )
@@ -44,7 +45,7 @@ async def _create(request: Request, context: RequestContext, connector_id: str |
     secrets = record(body.secrets, "secrets")
     connector = await service.create(
         context=context,
-        connectors=connectors_of(request),
+        connectors=connectors,
         connector_id=connector_id,
         name=body.name,
         connector_type_id=body.connector_type_id,
@@ -54,30 +55,40 @@ async def _create(request: Request, context: RequestContext, connector_id: str |
     return json_response(connector)
 
 
-async def create_connector(request: Request, context: RequestContext) -> Response:
+async def create_connector(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """POST /api/actions/connector."""
-    return await _create(request, context, None)
+    return await _create(request, context, connectors, None)
 
 
-async def create_connector_with_id(request: Request, context: RequestContext) -> Response:
+async def create_connector_with_id(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """POST /api/actions/connector/{id}."""
-    return await _create(request, context, request.path_params["id"])
+    return await _create(request, context, connectors, request.path_params["id"])
 
 
-async def get_connector(request: Request, context: RequestContext) -> Response:
+async def get_connector(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """GET /api/actions/connector/{id}."""
     connector = await service.get(
-        context=context, connectors=connectors_of(request), connector_id=request.path_params["id"]
+        context=context, connectors=connectors, connector_id=request.path_params["id"]
     )
     return json_response(connector)
 
 
-async def list_connectors(request: Request, context: RequestContext) -> Response:
+async def list_connectors(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """GET /api/actions/connectors."""
-    return json_response(await service.list_all(context=context, connectors=connectors_of(request)))
+    return json_response(await service.list_all(context=context, connectors=connectors))
 
 
-async def update_connector(request: Request, context: RequestContext) -> Response:
+async def update_connector(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """PUT /api/actions/connector/{id}."""
     body = await decode_body(
         request,
@@ -89,7 +100,7 @@ async def update_connector(request: Request, context: RequestContext) -> Respons
     secrets = record(body.secrets, "secrets")
     connector = await service.update(
         context=context,
-        connectors=connectors_of(request),
+        connectors=connectors,
         connector_id=request.path_params["id"],
         name=body.name,
         config=config,
@@ -98,15 +109,19 @@ async def update_connector(request: Request, context: RequestContext) -> Respons
     return json_response(connector)
 
 
-async def delete_connector(request: Request, context: RequestContext) -> Response:
+async def delete_connector(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """DELETE /api/actions/connector/{id}."""
     await service.delete(
-        context=context, connectors=connectors_of(request), connector_id=request.path_params["id"]
+        context=context, connectors=connectors, connector_id=request.path_params["id"]
     )
     return no_content()
 
 
-async def execute_connector(request: Request, context: RequestContext) -> Response:
+async def execute_connector(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """POST /api/actions/connector/{id}/_execute."""
     body = await decode_body(
         request, ExecuteRequest, limit=context.settings.max_payload_bytes, style="config-schema"
@@ -114,90 +129,100 @@ async def execute_connector(request: Request, context: RequestContext) -> Respon
     params = record(body.params, "params", required=True, no_blanks=False)
     result = await service.execute(
         context=context,
-        connectors=connectors_of(request),
+        connectors=connectors,
         connector_id=request.path_params["id"],
         params=params,
     )
     return json_response(result)
 
 
-async def list_connector_types(request: Request, context: RequestContext) -> Response:
+async def list_connector_types(
+    request: Request, context: RequestContext, *, connectors: Connectors
+) -> Response:
     """GET /api/actions/connector_types."""
     query = decode_query(request, ConnectorTypesQuery, style="config-schema")
-    types = service.list_types(
-        connectors=connectors_of(request), feature_id=given(query.feature_id, None)
-    )
+    types = service.list_types(connectors=connectors, feature_id=given(query.feature_id, None))
     return json_response(types)
 
 
-ROUTES = [
-    ApiRoute(
-        method="POST",
-        path="/api/actions/connector",
-        handler=create_connector,
-        summary="Create a connector",
-        tag=TAG,
-        body=ConnectorRequest,
-        response=Connector,
-    ),
-    ApiRoute(
-        method="POST",
-        path="/api/actions/connector/{id}",
-        handler=create_connector_with_id,
-        summary="Create a connector with a chosen id",
-        tag=TAG,
-        body=ConnectorRequest,
-        response=Connector,
-    ),
-    ApiRoute(
-        method="GET",
-        path="/api/actions/connector/{id}",
-        handler=get_connector,
-        summary="Get a connector",
-        tag=TAG,
-        response=Connector,
-    ),
-    ApiRoute(
-        method="PUT",
-        path="/api/actions/connector/{id}",
-        handler=update_connector,
-        summary="Update a connector",
-        tag=TAG,
-        body=ConnectorUpdateRequest,
-        response=Connector,
-    ),
-    ApiRoute(
-        method="DELETE",
-        path="/api/actions/connector/{id}",
-        handler=delete_connector,
-        summary="Delete a connector",
-        tag=TAG,
-        status=204,
-    ),
-    ApiRoute(
-        method="POST",
-        path="/api/actions/connector/{id}/_execute",
-        handler=execute_connector,
-        summary="Run a connector",
-        tag=TAG,
-        body=ExecuteRequest,
-        response=ExecuteResult,
-    ),
-    ApiRoute(
-        method="GET",
-        path="/api/actions/connectors",
-        handler=list_connectors,
-        summary="Get all connectors",
-        tag=TAG,
-        response=list[ConnectorWithCount],
-    ),
-    ApiRoute(
-        method="GET",
-        path="/api/actions/connector_types",
-        handler=list_connector_types,
-        summary="Get connector types",
-        tag=TAG,
-        query=ConnectorTypesQuery,
-        response=list[ConnectorTypeInfo],
-    ),
-]
+def routes(*, connectors: Connectors) -> list[ApiRoute]:
+    """The Actions API's routes, served with the process's connector runtime."""
+    return [
+        ApiRoute(
+            method="POST",
+            path="/api/actions/connector",
+            handler=partial(create_connector, connectors=connectors),
+            summary="Create a connector",
+            tag=TAG,
+            authz=Requires("actions", "all"),
+            body=ConnectorRequest,
+            response=Connector,
+        ),
+        ApiRoute(
+            method="POST",
+            path="/api/actions/connector/{id}",
+            handler=partial(create_connector_with_id, connectors=connectors),
+            summary="Create a connector with a chosen id",
+            tag=TAG,
+            authz=Requires("actions", "all"),
+            body=ConnectorRequest,
+            response=Connector,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/actions/connector/{id}",
+            handler=partial(get_connector, connectors=connectors),
+            summary="Get a connector",
+            tag=TAG,
+            authz=Requires("actions", "read"),
+            response=Connector,
+        ),
+        ApiRoute(
+            method="PUT",
+            path="/api/actions/connector/{id}",
+            handler=partial(update_connector, connectors=connectors),
+            summary="Update a connector",
+            tag=TAG,
+            authz=Requires("actions", "all"),
+            body=ConnectorUpdateRequest,
+            response=Connector,
+        ),
+        ApiRoute(
+            method="DELETE",
+            path="/api/actions/connector/{id}",
+            handler=partial(delete_connector, connectors=connectors),
+            summary="Delete a connector",
+            tag=TAG,
+            authz=Requires("actions", "all"),
+            status=204,
+        ),
+        ApiRoute(
+            method="POST",
+            path="/api/actions/connector/{id}/_execute",
+            handler=partial(execute_connector, connectors=connectors),
+            summary="Run a connector",
+            tag=TAG,
+            authz=Requires("actions", "read"),
+            body=ExecuteRequest,
+            response=ExecuteResult,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/actions/connectors",
+            handler=partial(list_connectors, connectors=connectors),
+            summary="Get all connectors",
+            tag=TAG,
+            authz=Requires("actions", "read"),
+            response=list[ConnectorWithCount],
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/actions/connector_types",
+            handler=partial(list_connector_types, connectors=connectors),
+            summary="Get connector types",
+            tag=TAG,
+            authz=OptOut("Kibana's actions client lists the types without a privilege check"),
+            query=ConnectorTypesQuery,
+            response=list[ConnectorTypeInfo],
+        ),
+    ]

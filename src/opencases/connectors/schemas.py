@@ -18,7 +18,11 @@ from opencases.kibana.errors import BadRequest
 from opencases.kibana.validation import Check, RequestStruct, js_trim, js_type
 
 _OBJECT = msgspec.Meta(extra_json_schema={"type": "object", "additionalProperties": True})
-JsonRecord = Annotated[Any, _OBJECT]
+JsonObjectField = Annotated[Any, _OBJECT]
+# For the OpenAPI document: what `record()` and `_not_blank` check (ECMAScript's \S is a
+# character that JavaScript's trim() keeps).
+_REQUIRED = msgspec.Meta(extra={"required": True})
+_NOT_BLANK = msgspec.Meta(extra_json_schema={"pattern": r"\S"})
 
 BLANK = "value '' is not valid"
 
@@ -58,24 +62,24 @@ def record(
 class ConnectorRequest(RequestStruct, kw_only=True):
     """Body of POST /api/actions/connector[/{id}]."""
 
-    name: Annotated[str, Check(_not_blank)]
-    connector_type_id: Annotated[str, Check(_not_blank)]
-    config: JsonRecord = UNSET
-    secrets: JsonRecord = UNSET
+    name: Annotated[str, Check(_not_blank), _NOT_BLANK]
+    connector_type_id: Annotated[str, Check(_not_blank), _NOT_BLANK]
+    config: JsonObjectField = UNSET
+    secrets: JsonObjectField = UNSET
 
 
 class ConnectorUpdateRequest(RequestStruct, kw_only=True):
     """Body of PUT /api/actions/connector/{id}: a full replace, without the type."""
 
-    name: Annotated[str, Check(_not_blank)]
-    config: JsonRecord = UNSET
-    secrets: JsonRecord = UNSET
+    name: Annotated[str, Check(_not_blank), _NOT_BLANK]
+    config: JsonObjectField = UNSET
+    secrets: JsonObjectField = UNSET
 
 
 class ExecuteRequest(RequestStruct, kw_only=True):
     """Body of POST /api/actions/connector/{id}/_execute."""
 
-    params: JsonRecord = UNSET
+    params: Annotated[JsonObjectField, _REQUIRED] = UNSET
 
 
 class ConnectorTypesQuery(RequestStruct, kw_only=True):
@@ -112,20 +116,6 @@ class ConnectorWithCount(msgspec.Struct, kw_only=True):
     referenced_by_count: int
     is_missing_secrets: bool | UnsetType = UNSET
     is_system_action: bool = False
-
-
-class CaseConnectorInfo(msgspec.Struct, kw_only=True):
-    """An item of GET /api/cases/configure/connectors/_find (the actions client's camelCase)."""
-
-    id: str
-    actionTypeId: str
-    name: str
-    config: dict[str, Any] | UnsetType = UNSET
-    isPreconfigured: bool
-    isSystemAction: bool = False
-    isDeprecated: bool
-    isMissingSecrets: bool | UnsetType = UNSET
-    referencedByCount: int
 
 
 class ConnectorTypeInfo(msgspec.Struct, kw_only=True):

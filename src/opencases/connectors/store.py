@@ -9,7 +9,7 @@ import msgspec
 from opencases.db import Executor, Row, to_json
 
 
-class StoredConnector(msgspec.Struct, kw_only=True):
+class ConnectorRecord(msgspec.Struct, kw_only=True):
     """A connector row: its secrets still sealed (an envelope, or None for no secrets)."""
 
     id: str
@@ -29,8 +29,8 @@ _COLUMNS = (
 _decode_config = msgspec.json.Decoder(dict[str, Any]).decode
 
 
-def _connector(row: Row) -> StoredConnector:
-    return StoredConnector(
+def _connector(row: Row) -> ConnectorRecord:
+    return ConnectorRecord(
         id=row["id"],
         space_id=row["space_id"],
         name=row["name"],
@@ -43,7 +43,7 @@ def _connector(row: Row) -> StoredConnector:
     )
 
 
-def _params(connector: StoredConnector) -> dict[str, Any]:
+def _params(connector: ConnectorRecord) -> dict[str, Any]:
     return {
         "id": connector.id,
         "space_id": connector.space_id,
@@ -57,7 +57,7 @@ def _params(connector: StoredConnector) -> dict[str, Any]:
     }
 
 
-async def get(db: Executor, *, space_id: str, connector_id: str) -> StoredConnector | None:
+async def get(db: Executor, *, space_id: str, connector_id: str) -> ConnectorRecord | None:
     """The connector `connector_id` of the space, or None."""
     row = await db.fetch_one(
         f"SELECT {_COLUMNS} FROM connectors WHERE id = :id AND space_id = :space_id",
@@ -66,7 +66,7 @@ async def get(db: Executor, *, space_id: str, connector_id: str) -> StoredConnec
     return _connector(row) if row else None
 
 
-async def list_in_space(db: Executor, *, space_id: str) -> list[StoredConnector]:
+async def list_in_space(db: Executor, *, space_id: str) -> list[ConnectorRecord]:
     """Every connector of the space (unordered)."""
     rows = await db.fetch_all(
         f"SELECT {_COLUMNS} FROM connectors WHERE space_id = :space_id", {"space_id": space_id}
@@ -74,7 +74,7 @@ async def list_in_space(db: Executor, *, space_id: str) -> list[StoredConnector]
     return [_connector(row) for row in rows]
 
 
-async def insert(db: Executor, connector: StoredConnector) -> None:
+async def insert(db: Executor, connector: ConnectorRecord) -> None:
     """Store a new connector (UniqueViolation if its id is taken in any space)."""
     await db.execute(
         f"INSERT INTO connectors ({_COLUMNS}) VALUES (:id, :space_id, :name,"
@@ -83,7 +83,7 @@ async def insert(db: Executor, connector: StoredConnector) -> None:
     )
 
 
-async def replace(db: Executor, connector: StoredConnector, *, expected: int) -> bool:
+async def replace(db: Executor, connector: ConnectorRecord, *, expected: int) -> bool:
     """Overwrite a connector stored at revision `expected`; False if it changed or is gone."""
     changed = await db.execute(
         "UPDATE connectors SET name = :name, config = :config, secrets = :secrets,"
@@ -103,7 +103,7 @@ async def delete(db: Executor, *, space_id: str, connector_id: str) -> bool:
     return deleted == 1
 
 
-class StoredToken(msgspec.Struct, frozen=True, kw_only=True):
+class ConnectorTokenRecord(msgspec.Struct, frozen=True, kw_only=True):
     """A connector's kept access token, still sealed, and when it expires."""
 
     space_id: str
@@ -111,7 +111,7 @@ class StoredToken(msgspec.Struct, frozen=True, kw_only=True):
     expires_at: str
 
 
-async def get_token(db: Executor, *, connector_id: str) -> StoredToken | None:
+async def get_token(db: Executor, *, connector_id: str) -> ConnectorTokenRecord | None:
     """The access token kept for a connector, or None."""
     row = await db.fetch_one(
         "SELECT space_id, token, expires_at FROM connector_tokens"
@@ -120,10 +120,14 @@ async def get_token(db: Executor, *, connector_id: str) -> StoredToken | None:
     )
     if row is None:
         return None
-    return StoredToken(space_id=row["space_id"], token=row["token"], expires_at=row["expires_at"])
+    return ConnectorTokenRecord(
+        space_id=row["space_id"], token=row["token"], expires_at=row["expires_at"]
+    )
 
 
-async def put_token(db: Executor, *, connector_id: str, token: StoredToken, now: str) -> None:
+async def put_token(
+    db: Executor, *, connector_id: str, token: ConnectorTokenRecord, now: str
+) -> None:
     """Keep a connector's access token, replacing the one it had."""
     await db.execute(
         "INSERT INTO connector_tokens"

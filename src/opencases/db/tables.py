@@ -9,6 +9,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    Integer,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -96,7 +97,18 @@ api_keys = Table(
     timestamp("expiration", nullable=True),
     Column("invalidated", Boolean, nullable=False),
     timestamp("invalidated_at", nullable=True),
+    # The request's role descriptors (None: it gave none, the key has its owner's privileges).
+    Column("role_descriptors", Json),
     Index("ix_api_keys_username", "username"),
+)
+
+# One row (id 1): a counter bumped in the transaction of every change that must end what
+# processes remember of credentials and spaces (see db.database.bump_security_epoch).
+security_epoch = Table(
+    "security_epoch",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("epoch", BigInteger, nullable=False),
 )
 
 case_configurations = Table(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, Literal, TypeAlias, TypeVar
 
 import msgspec
 from starlette.requests import Request
@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from opencases.kibana.errors import KibanaError, PayloadTooLarge
 from opencases.kibana.validation import Style, parse_json_object, query_values, validate
+from opencases.kibana.validation.parsing import parse_json
 
 T = TypeVar("T")
 JSON = "application/json; charset=utf-8"
@@ -80,6 +81,17 @@ async def decode_body(request: Request, tp: type[T], *, limit: int, style: Style
     return validate(tp, parse_json_object(await read_body(request, limit=limit)), style=style)
 
 
+async def refuse_unread_body(request: Request, *, limit: int) -> None:
+    """Refuse a body the route does not read as hapi does: too large (413) or not JSON (400).
+
+    hapi parses the payload of every method but GET and HEAD, whether or not the route
+    takes one; the route then ignores what parsed.
+    """
+    raw = await read_body(request, limit=limit)
+    if raw:
+        parse_json(raw)
+
+
 def decode_query(request: Request, tp: type[T], *, style: Style = "io-ts") -> T:
     """The query string decoded as `tp` (a repeated key is an array)."""
     if not request.scope["query_string"]:
@@ -95,15 +107,44 @@ def decode_query(request: Request, tp: type[T], *, style: Style = "io-ts") -> T:
 Handler = Callable[[Request, Any], Awaitable[Response]]
 
 
+@dataclass(frozen=True, slots=True)
+class Requires:
+    """The privilege a route needs (Kibana's route `security.authz`): a caller without it gets 403.
+
+    A declaration, not a second check: the route's service checks it where Kibana's client
+    does, in Kibana's order and words. `feature` names what grants it: a Kibana feature
+    (`cases`: the Cases feature of some owner, `actions`, `spaces`), `api` for a Kibana API
+    privilege checked at the route (Kibana's `requiredPrivileges`), or `cluster` for an
+    Elasticsearch cluster privilege.
+    """
+
+    feature: Literal["cases", "actions", "spaces", "api", "cluster"]
+    privilege: str
+
+
+@dataclass(frozen=True, slots=True)
+class OptOut:
+    """Kibana's `authz: {enabled: false, reason}`: every authenticated caller is answered."""
+
+    reason: str
+
+
+Authz: TypeAlias = Requires | OptOut
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class ApiRoute:
-    """One route of the API: what it does, and what it takes and gives (for the OAS)."""
+    """One route of the API: what it does, what it needs, and what it takes and gives (OAS).
+
+    `authz` is required, as Kibana 9 requires every route to declare its authorization.
+    """
 
     method: str
     path: str
     handler: Handler
     summary: str
     tag: str
+    authz: Authz
     access: Literal["public", "internal"] = "public"
     body: Any = None
     query: Any = None

@@ -1,9 +1,30 @@
-"""Kibana's time format: UTC, ISO 8601 with milliseconds and `Z`."""
+"""Time: a clock to read it from, and Kibana's format (UTC, ISO 8601 with milliseconds and `Z`)."""
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from typing import Protocol, final
+
+
+class Clock(Protocol):
+    """Where the current time comes from: the system's, or a fixed one in tests."""
+
+    def now(self) -> datetime:
+        """The current time, timezone-aware."""
+        ...
+
+
+@final
+class SystemClock:
+    """The system's clock, in UTC."""
+
+    def now(self) -> datetime:
+        """The current time in UTC."""
+        return datetime.now(UTC)
+
+
+SYSTEM_CLOCK: Clock = SystemClock()
 
 
 def format_time(moment: datetime) -> str:

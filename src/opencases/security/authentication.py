@@ -1,19 +1,19 @@
-"""Authentication of every request: `Basic` passwords and `ApiKey` keys, with a short cache."""
+"""Authentication of every request: `Basic` passwords and `ApiKey` keys, remembered per process."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
-import binascii
 import functools
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
 import msgspec
 
-from opencases.db import Executor
+from opencases.db import Database, Executor
 from opencases.kibana.errors import Unauthorized, elasticsearch_error
 from opencases.kibana.time import utc_now
 from opencases.security import store
@@ -48,6 +48,8 @@ class _Verified:
     secret_hash: str
     expiration: str | None
     checked_at: float
+    # The security epoch read before the rows were: the entry holds while it does.
+    epoch: int
 
 
 def _credentials(authorization: str) -> tuple[AuthenticationType, str, str]:
@@ -60,8 +62,9 @@ def _credentials(authorization: str) -> tuple[AuthenticationType, str, str]:
     else:
         raise Unauthorized()
     try:
+        # binascii.Error and UnicodeDecodeError are ValueErrors, as is a non-ASCII header.
         decoded = base64.b64decode(encoded.strip(), validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
+    except ValueError:
         raise Unauthorized() from None
     name, separator, secret = decoded.partition(":")
     if not separator or not name or not secret:
@@ -75,47 +78,70 @@ def _decoy_hash() -> str:
 
 
 class Authenticator:
-    """Verifies credentials; remembers verified ones for `ttl` seconds per process."""
+    """Verifies credentials; remembers verified ones per process while nothing ends them.
+
+    Every change that can end a credential (a password, a user's roles or state, an
+    invalidated API key) bumps the database's security epoch in its transaction; an entry
+    holds only while the epoch it was verified in stands, so every process refuses such a
+    credential from its next request on. After a bump, a credential is checked again
+    against its rows, without re-hashing a secret whose stored hash is unchanged. `ttl`
+    bounds how long an entry holds even so: for changes made behind OpenCases' back.
+    """
 
     def __init__(self, *, ttl: float) -> None:
         self._ttl = ttl
         self._verified: dict[str, _Verified] = {}
-        # Verifications under way, by credential digest: concurrent requests with the
-        # same new credential share one argon2 check instead of each running its own.
-        self._verifying: dict[str, asyncio.Future[_Verified | None]] = {}
+        # Verifications under way, by credential digest and epoch: concurrent requests
+        # with the same new credential share one argon2 check instead of each running
+        # its own; one that began before a bump serves no request that came after it.
+        self._verifying: dict[tuple[str, int], asyncio.Future[_Verified | None]] = {}
 
-    def remembered(self, authorization: str | None) -> Principal | None:
-        """The principal of a credential verified within `ttl` and still valid, or None.
+    def remembered(self, db: Database, authorization: str | None) -> Principal | None:
+        """The principal of a credential verified in the current security epoch, or None.
 
-        No I/O and no await: the common case of a request costs no coroutine here.
+        No I/O and no await: the common case of a request costs no coroutine here. None
+        also when the epoch is not known without I/O (on PostgreSQL, a request's first).
         """
         if not authorization:
             return None
-        cached = self._verified.get(credential_digest(authorization))
-        if cached is None or time.monotonic() - cached.checked_at >= self._ttl:
-            return None
-        if cached.expiration is not None and cached.expiration <= utc_now():
+        return self._holding(
+            self._verified.get(credential_digest(authorization)), db.known_security_epoch()
+        )
+
+    def _holding(self, cached: _Verified | None, epoch: int | None) -> Principal | None:
+        if (
+            cached is None
+            or cached.epoch != epoch
+            or time.monotonic() - cached.checked_at >= self._ttl
+            or (cached.expiration is not None and cached.expiration <= utc_now())
+        ):
             return None
         return cached.principal
 
-    async def authenticate(self, db: Executor, authorization: str | None) -> Principal:
+    async def authenticate(self, db: Database, authorization: str | None) -> Principal:
         """The principal an Authorization header names, or 401."""
-        principal = self.remembered(authorization)
-        if principal is not None:
-            return principal
         if not authorization:
             raise Unauthorized()
+        # Read before any row: a change committed after it moves it, so nothing verified
+        # from rows older than a change is trusted beyond the change.
+        epoch = await db.security_epoch()
         digest = credential_digest(authorization)
         cached = self._verified.get(digest)
+        principal = self._holding(cached, epoch)
+        if principal is not None:
+            return principal
         if cached is not None and cached.expiration is not None and cached.expiration <= utc_now():
             self._verified.pop(digest, None)
             raise Unauthorized()
         kind, name, secret = _credentials(authorization)
-        verifying = self._verifying.get(digest)
+        key = (digest, epoch)
+        verifying = self._verifying.get(key)
         if verifying is None:
-            verifying = asyncio.ensure_future(self._verify(db, kind, name, secret, cached))
-            self._verifying[digest] = verifying
-            verifying.add_done_callback(lambda _: self._verifying.pop(digest, None))
+            verifying = asyncio.ensure_future(
+                self._verify(db, kind, name, secret, cached=cached, epoch=epoch)
+            )
+            self._verifying[key] = verifying
+            verifying.add_done_callback(lambda _: self._verifying.pop(key, None))
         # Shielded: a caller that goes away does not cancel the others' verification.
         verified = await asyncio.shield(verifying)
         if verified is None:
@@ -139,23 +165,32 @@ class Authenticator:
         kind: AuthenticationType,
         name: str,
         secret: str,
+        *,
         cached: _Verified | None,
+        epoch: int,
     ) -> _Verified | None:
         api_key: store.ApiKeyRecord | None = None
+        if "\x00" in name:
+            # No user or key name holds U+0000 (PostgreSQL cannot even compare one).
+            await verify_secret_async(_decoy_hash(), secret)
+            return None
         if kind == "api_key":
             api_key = await store.get_api_key(db, name)
-            if api_key is None or api_key.invalidated:
-                return None
-            if api_key.expiration is not None and api_key.expiration <= utc_now():
+            if (
+                api_key is None
+                or api_key.invalidated
+                or (api_key.expiration is not None and api_key.expiration <= utc_now())
+            ):
+                # Hash anyway: a quick refusal would tell which key ids exist.
+                await verify_secret_async(_decoy_hash(), secret)
                 return None
             username, secret_hash = api_key.username, api_key.key_hash
         else:
             username = name
         user = await store.get_user(db, username)
         if user is None or not user.enabled:
-            if kind == "basic":
-                # Hash anyway: a quick refusal would tell who has an account.
-                await verify_secret_async(_decoy_hash(), secret)
+            # Hash anyway: a quick refusal would tell who has an account.
+            await verify_secret_async(_decoy_hash(), secret)
             return None
         if kind == "basic":
             secret_hash = user.password_hash
@@ -166,7 +201,9 @@ class Authenticator:
             username=user.username,
             full_name=user.full_name,
             email=user.email,
-            roles=tuple(user.roles),
+            # A key whose role descriptors are all empty (as every key made with a key's are)
+            # has no privileges: Elasticsearch intersects them with its owner's.
+            roles=() if api_key is not None and api_key.grants_nothing else tuple(user.roles),
             enabled=user.enabled,
             metadata=user.metadata,
             profile_uid=user.profile_uid,
@@ -179,6 +216,7 @@ class Authenticator:
             secret_hash=secret_hash,
             expiration=api_key.expiration if api_key else None,
             checked_at=time.monotonic(),
+            epoch=epoch,
         )
 
     def forget_user(self, username: str) -> None:
@@ -189,6 +227,6 @@ class Authenticator:
         """Drop what this process remembers of an API key."""
         self._forget(lambda v: v.principal.api_key_id == key_id)
 
-    def _forget(self, matches: Any) -> None:
+    def _forget(self, matches: Callable[[_Verified], bool]) -> None:
         for digest in [d for d, v in self._verified.items() if matches(v)]:
             del self._verified[digest]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import functools
-from collections.abc import Collection, Iterable, Sequence
+import re
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from enum import IntEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 import msgspec
 
@@ -45,16 +46,18 @@ class KibanaPrivilege(msgspec.Struct, kw_only=True, forbid_unknown_fields=True):
 
 
 class RoleGrant(msgspec.Struct, frozen=True, kw_only=True):
-    """What authorization needs of a role: its name and Kibana privileges."""
+    """What authorization needs of a role: its name, Kibana and cluster privileges."""
 
     name: str
     kibana: tuple[KibanaPrivilege, ...] = ()
+    cluster: tuple[str, ...] = ()
     superuser: bool = False
 
 
-# Elasticsearch's reserved roles that Kibana knows.
+# Elasticsearch's reserved roles that Kibana knows. Of them only the superuser has cluster
+# privileges (ReservedRolesStore: viewer and kibana_admin grant Kibana and indices only).
 BUILTIN_ROLES: dict[str, RoleGrant] = {
-    "superuser": RoleGrant(name="superuser", superuser=True),
+    "superuser": RoleGrant(name="superuser", cluster=("all",), superuser=True),
     "viewer": RoleGrant(name="viewer", kibana=(KibanaPrivilege(base=["read"], spaces=["*"]),)),
     "kibana_admin": RoleGrant(
         name="kibana_admin", kibana=(KibanaPrivilege(base=["all"], spaces=["*"]),)
@@ -66,10 +69,14 @@ class SpaceScope(Protocol):
     """The space a request acts in: its id and the features disabled there."""
 
     @property
-    def id(self) -> str: ...
+    def id(self) -> str:
+        """The space's id."""
+        ...
 
     @property
-    def disabledFeatures(self) -> list[str]: ...
+    def disabledFeatures(self) -> list[str]:
+        """The features disabled in the space."""
+        ...
 
 
 class Operation(msgspec.Struct, frozen=True, kw_only=True):
@@ -186,3 +193,47 @@ def ensure_feature(
     """Raise Forbidden(message) unless `feature` is granted at `level` or above."""
     if privileges.level(feature) < level:
         raise Forbidden(message)
+
+
+def grants_cluster_action(
+    grants: Iterable[RoleGrant], *, action: str, privileges: Collection[str]
+) -> bool:
+    """Whether the roles' cluster privileges grant `action`: one of `privileges`, or a pattern."""
+    # Elasticsearch's ClusterPrivilegeResolver: names are case-insensitive, and a cluster
+    # action `a` named in a role stands for the pattern `a*`.
+    for grant in grants:
+        for name in grant.cluster:
+            name = name.lower()
+            if name in privileges:
+                return True
+            if name.startswith("cluster:") and _action_pattern(name).fullmatch(action):
+                return True
+    return False
+
+
+@functools.lru_cache(maxsize=256)
+def _action_pattern(name: str) -> re.Pattern[str]:
+    # Elasticsearch's wildcards: `*` any run of characters, `?` any one.
+    wildcard = {"*": ".*", "?": "."}
+    return re.compile("".join(wildcard.get(c) or re.escape(c) for c in name + "*"))
+
+
+# What an Elasticsearch role descriptor may hold besides privileges (RoleDescriptor.isEmpty
+# leaves them out).
+_NOT_PRIVILEGES = frozenset({"description", "transient_metadata"})
+
+
+def grants_nothing(role_descriptors: Mapping[str, Any] | None) -> bool:
+    """Whether API key role descriptors are given and all empty: the key then has no privileges."""
+    # Elasticsearch gives a key the intersection of its descriptors and its owner's
+    # privileges: with only empty descriptors, nothing (none given means the owner's).
+    if not role_descriptors:
+        return False
+    return all(
+        isinstance(descriptor, dict)
+        and all(
+            key in _NOT_PRIVILEGES or value is None or value == [] or value == {}
+            for key, value in descriptor.items()
+        )
+        for descriptor in role_descriptors.values()
+    )

@@ -16,7 +16,7 @@ from opencases.security.authorization import (
     ensure_authorized,
     space_privileges,
 )
-from opencases.security.service import role_grants
+from opencases.security.grants import role_grants
 from opencases.settings import Settings
 
 

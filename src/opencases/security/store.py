@@ -1,4 +1,4 @@
-"""SQL for users, roles and API keys."""
+"""SQL for what authentication rests on: users and API keys; and the roles' Kibana privileges."""
 
 from __future__ import annotations
 
@@ -6,10 +6,10 @@ from collections.abc import Sequence
 from typing import Any
 
 import msgspec
+from msgspec import UNSET, UnsetType
 
-from opencases.db import Executor, Row, in_list, to_json
-from opencases.security.authorization import KibanaPrivilege
-from opencases.security.schemas import ElasticsearchPrivileges
+from opencases.db import Executor, Row, bump_security_epoch, in_list, to_json
+from opencases.security.authorization import KibanaPrivilege, RoleGrant, grants_nothing
 
 
 class UserRecord(msgspec.Struct, kw_only=True):
@@ -26,16 +26,6 @@ class UserRecord(msgspec.Struct, kw_only=True):
     revision: int
 
 
-class RoleRecord(msgspec.Struct, kw_only=True):
-    """A stored role."""
-
-    name: str
-    description: str | None
-    elasticsearch: ElasticsearchPrivileges
-    kibana: list[KibanaPrivilege]
-    metadata: dict[str, Any]
-
-
 class ApiKeyRecord(msgspec.Struct, kw_only=True):
     """A stored API key, with its hash."""
 
@@ -46,10 +36,13 @@ class ApiKeyRecord(msgspec.Struct, kw_only=True):
     created_at: str
     expiration: str | None
     invalidated: bool
+    # As the request gave them; None when it gave none.
+    role_descriptors: dict[str, Any] | None = None
 
-
-def _from_json(value: str, tp: Any = Any) -> Any:
-    return msgspec.json.decode(value, type=tp)
+    @property
+    def grants_nothing(self) -> bool:
+        """Whether the key has no privileges at all (its role descriptors are all empty)."""
+        return grants_nothing(self.role_descriptors)
 
 
 # --- users ------------------------------------------------------------------
@@ -65,8 +58,8 @@ def _user(row: Row) -> UserRecord:
         password_hash=row["password_hash"],
         full_name=row["full_name"],
         email=row["email"],
-        roles=_from_json(row["roles"], list[str]),
-        metadata=_from_json(row["metadata"], dict[str, Any]),
+        roles=msgspec.json.decode(row["roles"], type=list[str]),
+        metadata=msgspec.json.decode(row["metadata"], type=dict[str, Any]),
         enabled=bool(row["enabled"]),
         profile_uid=row["profile_uid"],
         revision=row["revision"],
@@ -79,6 +72,17 @@ async def get_user(db: Executor, username: str) -> UserRecord | None:
         f"SELECT {_USER_COLUMNS} FROM users WHERE username = :username", {"username": username}
     )
     return _user(row) if row else None
+
+
+async def get_user_for_update(db: Executor, username: str) -> UserRecord | None:
+    """The user named `username` as it is now, kept from other writers until the commit."""
+    # Every writer of a user takes the security epoch's row lock first (bump_security_epoch)
+    # and then the user's: taken in the same order here, no two writers wait for each other.
+    await bump_security_epoch(db)
+    await db.execute(
+        "UPDATE users SET revision = revision WHERE username = :username", {"username": username}
+    )
+    return await get_user(db, username)
 
 
 async def list_users(db: Executor) -> list[UserRecord]:
@@ -98,13 +102,37 @@ async def insert_user(db: Executor, user: UserRecord, *, now: str) -> None:
     )
 
 
-async def update_user(db: Executor, user: UserRecord, *, now: str) -> int:
-    """Replace a user's attributes (its password hash included); rows changed."""
+async def update_user(
+    db: Executor,
+    username: str,
+    *,
+    now: str,
+    password_hash: str | UnsetType = UNSET,
+    full_name: str | UnsetType | None = UNSET,
+    email: str | UnsetType | None = UNSET,
+    roles: list[str] | UnsetType = UNSET,
+    metadata: dict[str, Any] | UnsetType = UNSET,
+    enabled: bool | UnsetType = UNSET,
+    if_password_hash: str | None = None,
+) -> int:
+    """Set the given attributes of a user and no others (if its hash is `if_password_hash`)."""
+    # Every process then checks the user's credentials again at its next request.
+    await bump_security_epoch(db)
+    columns: dict[str, Any] = {
+        "password_hash": password_hash,
+        "full_name": full_name,
+        "email": email,
+        "roles": roles if roles is UNSET else to_json(roles),
+        "metadata": metadata if metadata is UNSET else to_json(metadata),
+        "enabled": enabled,
+    }
+    values = {column: value for column, value in columns.items() if value is not UNSET}
+    assignments = "".join(f"{column} = :{column}, " for column in values)
+    condition = "" if if_password_hash is None else " AND password_hash = :if_password_hash"
     return await db.execute(
-        "UPDATE users SET password_hash = :password_hash, full_name = :full_name,"
-        " email = :email, roles = :roles, metadata = :metadata, enabled = :enabled,"
-        " revision = revision + 1, updated_at = :now WHERE username = :username",
-        _user_params(user, now),
+        f"UPDATE users SET {assignments}revision = revision + 1, updated_at = :now"
+        f" WHERE username = :username{condition}",
+        {**values, "username": username, "now": now, "if_password_hash": if_password_hash},
     )
 
 
@@ -124,71 +152,13 @@ def _user_params(user: UserRecord, now: str) -> dict[str, Any]:
 
 async def delete_user(db: Executor, username: str) -> int:
     """Delete a user (and, by cascade, its API keys); rows deleted."""
+    await bump_security_epoch(db)
     return await db.execute("DELETE FROM users WHERE username = :username", {"username": username})
-
-
-# --- roles ------------------------------------------------------------------
-
-_ROLE_COLUMNS = "name, description, elasticsearch, kibana, metadata"
-
-
-def _role(row: Row) -> RoleRecord:
-    return RoleRecord(
-        name=row["name"],
-        description=row["description"],
-        elasticsearch=_from_json(row["elasticsearch"], ElasticsearchPrivileges),
-        kibana=_from_json(row["kibana"], list[KibanaPrivilege]),
-        metadata=_from_json(row["metadata"], dict[str, Any]),
-    )
-
-
-async def get_roles(db: Executor, names: Sequence[str]) -> list[RoleRecord]:
-    """The stored roles among `names`."""
-    if not names:
-        return []
-    placeholders, params = in_list("name", names)
-    rows = await db.fetch_all(
-        f"SELECT {_ROLE_COLUMNS} FROM roles WHERE name IN ({placeholders})",
-        params,
-    )
-    return [_role(row) for row in rows]
-
-
-async def list_roles(db: Executor) -> list[RoleRecord]:
-    """Every stored role, by name."""
-    rows = await db.fetch_all(f"SELECT {_ROLE_COLUMNS} FROM roles ORDER BY name")
-    return [_role(row) for row in rows]
-
-
-async def put_role(db: Executor, role: RoleRecord, *, now: str) -> None:
-    """Create or replace a role."""
-    await db.execute(
-        "INSERT INTO roles (name, description, elasticsearch, kibana, metadata, revision,"
-        " created_at, updated_at)"
-        " VALUES (:name, :description, :elasticsearch, :kibana, :metadata, 1, :now, :now)"
-        " ON CONFLICT (name) DO UPDATE SET description = excluded.description,"
-        " elasticsearch = excluded.elasticsearch, kibana = excluded.kibana,"
-        " metadata = excluded.metadata, revision = roles.revision + 1,"
-        " updated_at = excluded.updated_at",
-        {
-            "name": role.name,
-            "description": role.description,
-            "elasticsearch": to_json(role.elasticsearch),
-            "kibana": to_json(role.kibana),
-            "metadata": to_json(role.metadata),
-            "now": now,
-        },
-    )
-
-
-async def delete_role(db: Executor, name: str) -> int:
-    """Delete a role; rows deleted."""
-    return await db.execute("DELETE FROM roles WHERE name = :name", {"name": name})
 
 
 # --- API keys ---------------------------------------------------------------
 
-_KEY_COLUMNS = "id, name, key_hash, username, created_at, expiration, invalidated"
+_KEY_COLUMNS = "id, name, key_hash, username, created_at, expiration, invalidated, role_descriptors"
 
 
 def _api_key(row: Row) -> ApiKeyRecord:
@@ -200,15 +170,26 @@ def _api_key(row: Row) -> ApiKeyRecord:
         created_at=row["created_at"],
         expiration=row["expiration"],
         invalidated=bool(row["invalidated"]),
+        role_descriptors=(
+            None
+            if row["role_descriptors"] is None
+            else msgspec.json.decode(row["role_descriptors"], type=dict[str, Any])
+        ),
     )
 
 
 async def insert_api_key(db: Executor, key: ApiKeyRecord) -> None:
     """Store a new API key."""
     await db.execute(
-        "INSERT INTO api_keys (id, name, key_hash, username, created_at, expiration, invalidated)"
-        " VALUES (:id, :name, :key_hash, :username, :created_at, :expiration, :invalidated)",
-        msgspec.structs.asdict(key),
+        "INSERT INTO api_keys (id, name, key_hash, username, created_at, expiration,"
+        " invalidated, role_descriptors) VALUES (:id, :name, :key_hash, :username,"
+        " :created_at, :expiration, :invalidated, :role_descriptors)",
+        {
+            **msgspec.structs.asdict(key),
+            "role_descriptors": (
+                None if key.role_descriptors is None else to_json(key.role_descriptors)
+            ),
+        },
     )
 
 
@@ -228,10 +209,37 @@ async def list_api_keys(db: Executor, *, username: str | None) -> list[ApiKeyRec
     return [_api_key(row) for row in rows]
 
 
-async def invalidate_api_key(db: Executor, key_id: str, *, now: str) -> int:
-    """Mark an API key invalidated; rows changed."""
+async def invalidate_api_key(db: Executor, key_id: str, *, owner: str | None, now: str) -> int:
+    """Mark a valid API key invalidated (only if `owner`'s, when given); rows changed."""
+    await bump_security_epoch(db)
+    owned = "" if owner is None else " AND username = :owner"
     return await db.execute(
         "UPDATE api_keys SET invalidated = :invalidated, invalidated_at = :now"
-        " WHERE id = :id AND invalidated = :valid",
-        {"id": key_id, "now": now, "invalidated": True, "valid": False},
+        f" WHERE id = :id AND invalidated = :valid{owned}",
+        {"id": key_id, "owner": owner, "now": now, "invalidated": True, "valid": False},
     )
+
+
+# --- role grants ------------------------------------------------------------
+
+
+class _ClusterPrivileges(msgspec.Struct):
+    cluster: tuple[str, ...] = ()
+
+
+async def get_role_grants(db: Executor, names: Sequence[str]) -> list[RoleGrant]:
+    """The privileges of the stored roles among `names` (the roles API owns the rest)."""
+    if not names:
+        return []
+    placeholders, params = in_list("name", names)
+    rows = await db.fetch_all(
+        f"SELECT name, kibana, elasticsearch FROM roles WHERE name IN ({placeholders})", params
+    )
+    return [
+        RoleGrant(
+            name=row["name"],
+            kibana=msgspec.json.decode(row["kibana"], type=tuple[KibanaPrivilege, ...]),
+            cluster=msgspec.json.decode(row["elasticsearch"], type=_ClusterPrivileges).cluster,
+        )
+        for row in rows
+    ]

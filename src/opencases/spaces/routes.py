@@ -5,16 +5,18 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from opencases.kibana.http import ApiRoute, decode_body, decode_query, json_response, no_content
+from opencases.kibana.http import (
+    ApiRoute,
+    Requires,
+    decode_body,
+    decode_query,
+    json_response,
+    no_content,
+)
 from opencases.security.context import RequestContext
 from opencases.spaces import service
 from opencases.spaces.schemas import Space, SpaceRequest, SpacesQuery
-
-
-def space_cache(request: Request) -> service.SpaceCache:
-    """The process's cache of spaces (kept by the app)."""
-    cache: service.SpaceCache = request.app.state.space_cache
-    return cache
+from opencases.spaces.service import SpaceCache
 
 
 async def create_space(request: Request, context: RequestContext) -> Response:
@@ -33,85 +35,90 @@ async def list_spaces(request: Request, context: RequestContext) -> Response:
     return json_response(spaces)
 
 
-async def get_space(request: Request, context: RequestContext) -> Response:
-    """GET /api/spaces/space/{id}."""
-    space = await service.get_space(
-        db=context.db,
-        cache=space_cache(request),
-        principal=context.principal,
-        space_id=request.path_params["id"],
-    )
-    return json_response(space)
+def routes(*, spaces: SpaceCache) -> list[ApiRoute]:
+    """The Spaces API's routes; those naming one space read and forget it through `spaces`."""
 
+    async def get_space(request: Request, context: RequestContext) -> Response:
+        """GET /api/spaces/space/{id}."""
+        space = await service.get_space(
+            db=context.db,
+            cache=spaces,
+            principal=context.principal,
+            space_id=request.path_params["id"],
+        )
+        return json_response(space)
 
-async def update_space(request: Request, context: RequestContext) -> Response:
-    """PUT /api/spaces/space/{id}."""
-    body = await decode_body(
-        request, SpaceRequest, limit=context.settings.max_payload_bytes, style="config-schema"
-    )
-    space = await service.update_space(
-        db=context.db,
-        cache=space_cache(request),
-        principal=context.principal,
-        space_id=request.path_params["id"],
-        request=body,
-    )
-    return json_response(space)
+    async def update_space(request: Request, context: RequestContext) -> Response:
+        """PUT /api/spaces/space/{id}."""
+        body = await decode_body(
+            request, SpaceRequest, limit=context.settings.max_payload_bytes, style="config-schema"
+        )
+        space = await service.update_space(
+            db=context.db,
+            cache=spaces,
+            principal=context.principal,
+            space_id=request.path_params["id"],
+            request=body,
+        )
+        return json_response(space)
 
+    async def delete_space(request: Request, context: RequestContext) -> Response:
+        """DELETE /api/spaces/space/{id}."""
+        await service.delete_space(
+            db=context.db,
+            cache=spaces,
+            principal=context.principal,
+            space_id=request.path_params["id"],
+        )
+        return no_content()
 
-async def delete_space(request: Request, context: RequestContext) -> Response:
-    """DELETE /api/spaces/space/{id}."""
-    await service.delete_space(
-        db=context.db,
-        cache=space_cache(request),
-        principal=context.principal,
-        space_id=request.path_params["id"],
-    )
-    return no_content()
-
-
-ROUTES = [
-    ApiRoute(
-        method="POST",
-        path="/api/spaces/space",
-        handler=create_space,
-        summary="Create a space",
-        tag="spaces",
-        body=SpaceRequest,
-        response=Space,
-    ),
-    ApiRoute(
-        method="GET",
-        path="/api/spaces/space",
-        handler=list_spaces,
-        summary="Get all spaces",
-        tag="spaces",
-        query=SpacesQuery,
-        response=list[Space],
-    ),
-    ApiRoute(
-        method="GET",
-        path="/api/spaces/space/{id}",
-        handler=get_space,
-        summary="Get a space",
-        tag="spaces",
-        response=Space,
-    ),
-    ApiRoute(
-        method="PUT",
-        path="/api/spaces/space/{id}",
-        handler=update_space,
-        summary="Update a space",
-        tag="spaces",
-        body=SpaceRequest,
-        response=Space,
-    ),
-    ApiRoute(
-        method="DELETE",
-        path="/api/spaces/space/{id}",
-        handler=delete_space,
-        summary="Delete a space",
-        tag="spaces",
-        status=204,
-    ),
-]
+    return [
+        ApiRoute(
+            method="POST",
+            path="/api/spaces/space",
+            handler=create_space,
+            summary="Create a space",
+            tag="spaces",
+            authz=Requires("spaces", "manage"),
+            body=SpaceRequest,
+            response=Space,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/spaces/space",
+            handler=list_spaces,
+            summary="Get all spaces",
+            tag="spaces",
+            authz=Requires("spaces", "read"),
+            query=SpacesQuery,
+            response=list[Space],
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/spaces/space/{id}",
+            handler=get_space,
+            summary="Get a space",
+            tag="spaces",
+            authz=Requires("spaces", "read"),
+            response=Space,
+        ),
+        ApiRoute(
+            method="PUT",
+            path="/api/spaces/space/{id}",
+            handler=update_space,
+            summary="Update a space",
+            tag="spaces",
+            authz=Requires("spaces", "manage"),
+            body=SpaceRequest,
+            response=Space,
+        ),
+        ApiRoute(
+            method="DELETE",
+            path="/api/spaces/space/{id}",
+            handler=delete_space,
+            summary="Delete a space",
+            tag="spaces",
+            authz=Requires("spaces", "manage"),
+            status=204,
+        ),
+    ]

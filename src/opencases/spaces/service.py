@@ -7,7 +7,7 @@ import time
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from opencases.db import Database, Executor, UniqueViolation
+from opencases.db import Database, UniqueViolation
 from opencases.kibana.errors import BadRequest, Conflict, Forbidden, NotFound
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given, js_trim
@@ -19,7 +19,7 @@ from opencases.security.authorization import (
     space_privileges,
 )
 from opencases.security.features import FEATURES
-from opencases.security.service import role_grants
+from opencases.security.grants import role_grants
 from opencases.spaces import store
 from opencases.spaces.schemas import (
     DEFAULT_SPACE_ID,
@@ -56,35 +56,39 @@ def shown(space: Space) -> Space:
 
 
 class SpaceCache:
-    """The spaces this process read lately, trusted for `ttl` seconds.
+    """The spaces this process read, kept while the database's security epoch stands.
 
-    Every request needs its space; reading it once per `ttl` instead of once per request
-    is most of what a small GET costs. This process forgets a space it changes at once;
-    another process sees the change within `ttl`. A missing space is never remembered.
+    Every request needs its space; reading it once instead of once per request is most of
+    what a small GET costs. Changing or deleting a space bumps the security epoch in its
+    transaction, so every process reads the space again at its next request. `ttl` bounds
+    how long a space is kept even so: for changes made behind OpenCases' back. A missing
+    space is never remembered.
     """
 
     def __init__(self, *, ttl: float) -> None:
         self._ttl = ttl
-        self._spaces: dict[str, tuple[Space, float]] = {}
+        # Each space with the epoch read before it and when it was read.
+        self._spaces: dict[str, tuple[Space, int, float]] = {}
 
-    def fresh(self, space_id: str) -> Space | None:
-        """The space `space_id` if read within `ttl`, else None (no I/O)."""
+    def fresh(self, db: Database, space_id: str) -> Space | None:
+        """The space `space_id` if known current without I/O, else None."""
         entry = self._spaces.get(space_id)
-        if entry is not None and time.monotonic() - entry[1] < self._ttl:
-            return entry[0]
-        return None
+        if entry is None or entry[1] != db.known_security_epoch():
+            return None
+        return entry[0] if time.monotonic() - entry[2] < self._ttl else None
 
-    async def get(self, db: Executor, space_id: str) -> Space | None:
-        """The space `space_id`, from memory when fresh, else from the database."""
-        space = self.fresh(space_id)
-        if space is not None:
-            return space
+    async def get(self, db: Database, space_id: str) -> Space | None:
+        """The space `space_id`, from memory when current, else from the database."""
+        epoch = await db.security_epoch()
+        entry = self._spaces.get(space_id)
+        if entry is not None and entry[1] == epoch and time.monotonic() - entry[2] < self._ttl:
+            return entry[0]
         space = await store.get_space(db, space_id)
         if space is None:
             self._spaces.pop(space_id, None)
             return None
         space = shown(space)
-        self._spaces[space_id] = (space, time.monotonic())
+        self._spaces[space_id] = (space, epoch, time.monotonic())
         return space
 
     def forget(self, space_id: str) -> None:
@@ -92,7 +96,7 @@ class SpaceCache:
         self._spaces.pop(space_id, None)
 
 
-async def active_space(*, db: Executor, cache: SpaceCache, space_id: str) -> Space:
+async def active_space(*, db: Database, cache: SpaceCache, space_id: str) -> Space:
     """The space a request names (by its `/s/{id}` prefix), or 404 if there is none."""
     space = await cache.get(db, space_id)
     if space is None:
@@ -191,39 +195,53 @@ async def update_space(
     """Update a space's attributes; the id in the path wins over the body's."""
     _ensure_manager(principal, "update")
     async with db.transaction() as tx:
-        stored = await store.get_space(tx, space_id)
+        stored = await store.get_space_for_update(tx, space_id)
         if stored is None:
             raise NotFound()
         # Kibana writes the body as a partial saved-object update: an attribute the
-        # body leaves out keeps its stored value.
+        # body leaves out keeps its stored value, and only the body's are written.
         solution = stored.solution if request.solution is UNSET else request.solution
+        name = request.name if request.name == stored.name else js_trim(request.name)
+        disabled_features = _disabled_features_to_store(stored, request, solution)
+        await store.update_space(
+            tx,
+            space_id,
+            now=utc_now(),
+            name=name,
+            description=request.description,
+            color=request.color,
+            initials=request.initials,
+            image_url=request.imageUrl,
+            disabled_features=disabled_features,
+            solution=request.solution,
+        )
         space = msgspec.structs.replace(
             stored,
-            name=request.name if request.name == stored.name else js_trim(request.name),
+            name=name,
             description=given(request.description, stored.description),
             color=given(request.color, stored.color),
             initials=given(request.initials, stored.initials),
             imageUrl=given(request.imageUrl, stored.imageUrl),
-            disabledFeatures=_disabled_features_to_store(stored, request, solution),
+            disabledFeatures=given(disabled_features, stored.disabledFeatures),
             solution=solution,
         )
-        await store.update_space(tx, space, now=utc_now())
     cache.forget(space_id)
     return shown(space)
 
 
 def _disabled_features_to_store(
     stored: Space, request: SpaceRequest, solution: Solution | UnsetType
-) -> list[str]:
-    """The disabled features an update stores (Kibana's shouldPreserveStoredDisabledFeatures)."""
+) -> list[str] | UnsetType:
+    """The disabled features an update stores, or UNSET to keep the stored ones."""
+    # Kibana's shouldPreserveStoredDisabledFeatures.
     # Under a solution view the stored list is not what the space shows, so the body's
     # (what the client saw) must not replace it; it counts again once back to classic.
     if solution_disabled_features(solution) is not None:
-        return stored.disabledFeatures
+        return UNSET
     # Switching back to classic with the list the solution showed keeps the stored one.
     shown_before = solution_disabled_features(stored.solution)
     if shown_before is not None and set(request.disabledFeatures) == set(shown_before):
-        return stored.disabledFeatures
+        return UNSET
     return request.disabledFeatures
 
 

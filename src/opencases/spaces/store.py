@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import msgspec
-from msgspec import UNSET
+from msgspec import UNSET, UnsetType
 
-from opencases.db import Executor, Row, to_json
+from opencases.db import Executor, Row, bump_security_epoch, to_json
 from opencases.spaces.schemas import DEFAULT_SPACE_ID, Space
 
 _COLUMNS = "id, name, description, color, initials, image_url, disabled_features, solution"
@@ -73,16 +73,51 @@ async def insert_space(db: Executor, space: Space, *, now: str) -> None:
     )
 
 
-async def update_space(db: Executor, space: Space, *, now: str) -> int:
-    """Replace a space's attributes; rows changed."""
+async def get_space_for_update(db: Executor, space_id: str) -> Space | None:
+    """The space `space_id` as it is now, kept from other writers until the commit."""
+    # Every writer of a space takes the security epoch's row lock first (bump_security_epoch)
+    # and then the space's: taken in the same order here, no two writers wait for each other.
+    await bump_security_epoch(db)
+    await db.execute("UPDATE spaces SET revision = revision WHERE id = :id", {"id": space_id})
+    return await get_space(db, space_id)
+
+
+async def update_space(
+    db: Executor,
+    space_id: str,
+    *,
+    now: str,
+    name: str,
+    description: str | UnsetType = UNSET,
+    color: str | UnsetType = UNSET,
+    initials: str | UnsetType = UNSET,
+    image_url: str | UnsetType = UNSET,
+    disabled_features: list[str] | UnsetType = UNSET,
+    solution: str | UnsetType = UNSET,
+) -> int:
+    """Set the given attributes of a space and no others; rows changed."""
+    # Every process then reads the space again at its next request.
+    await bump_security_epoch(db)
+    columns: dict[str, Any] = {
+        "name": name,
+        "description": description,
+        "color": color,
+        "initials": initials,
+        "image_url": image_url,
+        "disabled_features": (
+            disabled_features if disabled_features is UNSET else to_json(disabled_features)
+        ),
+        "solution": solution,
+    }
+    values = {column: value for column, value in columns.items() if value is not UNSET}
+    assignments = "".join(f"{column} = :{column}, " for column in values)
     return await db.execute(
-        "UPDATE spaces SET name = :name, description = :description, color = :color,"
-        " initials = :initials, image_url = :image_url, disabled_features = :disabled_features,"
-        " solution = :solution, revision = revision + 1, updated_at = :now WHERE id = :id",
-        _params(space, now),
+        f"UPDATE spaces SET {assignments}revision = revision + 1, updated_at = :now WHERE id = :id",
+        {**values, "id": space_id, "now": now},
     )
 
 
 async def delete_space(db: Executor, space_id: str) -> int:
     """Delete a space and, by cascade, everything stored in it; rows deleted."""
+    await bump_security_epoch(db)
     return await db.execute("DELETE FROM spaces WHERE id = :id", {"id": space_id})

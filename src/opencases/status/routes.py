@@ -9,7 +9,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases import KIBANA_VERSION, __version__
-from opencases.kibana.http import ApiRoute, json_response
+from opencases.kibana.http import ApiRoute, OptOut, Requires, json_response
 from opencases.security.context import RequestContext
 from opencases.security.features import CATEGORY_LABELS, FEATURES, Feature
 
@@ -76,6 +76,7 @@ ROUTES = [
         handler=status,
         summary="Get Kibana's current status",
         tag="system",
+        authz=OptOut("the server's status, for every authenticated caller"),
     ),
     ApiRoute(
         method="GET",
@@ -83,5 +84,6 @@ ROUTES = [
         handler=features,
         summary="Get features",
         tag="system",
+        authz=Requires("api", "read_features"),
     ),
 ]

@@ -8,12 +8,13 @@ from typing import Any
 import httpx
 import pytest
 
+from opencases.connectors.errors import ValidationFailed
 from opencases.connectors.outbound import Outbound
-from opencases.connectors.types import cases_webhook
-from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.cases_webhook import CasesWebhook
+from opencases.kibana.time import Clock, parse_time
 from tests.connectors.conftest import RunConnector
 from tests.connectors.fakes import FakeService, timeout
+from tests.connectors.helpers import FixedClock
 from tests.connectors.tls import CLIENT_NAME, PFX_PASSWORD, Pki, TlsServer, b64
 
 BASE = "https://external.example.com"
@@ -60,9 +61,10 @@ def push(externalId: str | None = None, comments: Any = None) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(autouse=True)
-def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cases_webhook, "utc_now", lambda: NOW)
+@pytest.fixture
+def clock() -> Clock:
+    """The connectors' time: pushes are dated NOW."""
+    return FixedClock(parse_time(NOW))
 
 
 def issue() -> httpx.Response:

@@ -12,8 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from opencases.connectors.errors import ValidationFailed
 from opencases.connectors.outbound import Outbound
-from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.servicenow import ServiceNowITSM, ServiceNowSecOps
 from opencases.connectors.types.servicenow_api import pushed_date
 from tests.conftest import ELASTIC_PASSWORD, make_client

@@ -7,12 +7,13 @@ from typing import Any
 import httpx
 import pytest
 
+from opencases.connectors.errors import ValidationFailed
 from opencases.connectors.outbound import Outbound
-from opencases.connectors.types import swimlane
-from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.swimlane import Swimlane
+from opencases.kibana.time import Clock, parse_time
 from tests.connectors.conftest import RunConnector
 from tests.connectors.fakes import FakeService, timeout
+from tests.connectors.helpers import FixedClock
 
 API_URL = "https://external.example.com"
 NOW = "2024-05-06T07:08:09.010Z"
@@ -57,9 +58,10 @@ def push(externalId: str | None = None, comments: Any = None) -> dict[str, Any]:
     }
 
 
-@pytest.fixture(autouse=True)
-def fixed_now(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(swimlane, "utc_now", lambda: NOW)
+@pytest.fixture
+def clock() -> Clock:
+    """The connectors' time: comments are dated NOW."""
+    return FixedClock(parse_time(NOW))
 
 
 def record(**extra: Any) -> httpx.Response:

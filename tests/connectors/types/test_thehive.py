@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
+from opencases.connectors.errors import ValidationFailed
 from opencases.connectors.outbound import Outbound
-from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.thehive import TheHive
 from opencases.kibana.time import parse_time
 from tests.connectors.conftest import RunConnector

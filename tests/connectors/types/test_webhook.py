@@ -9,16 +9,27 @@ from typing import Any
 import httpx
 import pytest
 
+from opencases.connectors.errors import OutboundError, ValidationFailed
 from opencases.connectors.outbound import Outbound
 from opencases.connectors.types import webhook
-from opencases.connectors.types.base import ValidationFailed
 from opencases.connectors.types.webhook import Webhook
+from opencases.db import Database
+from opencases.kibana.time import Clock
+from tests.conftest import snapshot
 from tests.connectors.conftest import RunConnector
 from tests.connectors.fakes import FakeService, timeout
+from tests.connectors.helpers import FixedClock
 from tests.connectors.tls import CLIENT_NAME, PFX_PASSWORD, Pki, Seen, TlsServer, b64
 
 URL = "https://external.example.com/hooks/alert"
+NOW = datetime(2024, 5, 6, 7, 8, 9, 10_000, UTC)
 SECRETS = {"user": "elastic", "password": "changeme"}
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """The time a 429's Retry-After counts from."""
+    return FixedClock(NOW)
 
 
 def hook_config(**overrides: Any) -> dict[str, Any]:
@@ -100,9 +111,8 @@ async def test_5xx_asks_to_retry_later(run_connector: RunConnector, fake: FakeSe
 
 
 async def test_429_with_retry_after_asks_to_retry_at_a_time(
-    run_connector: RunConnector, fake: FakeService, monkeypatch: pytest.MonkeyPatch
+    run_connector: RunConnector, fake: FakeService
 ) -> None:
-    monkeypatch.setattr(webhook, "_now", lambda: datetime(2024, 5, 6, 7, 8, 9, 10_000, UTC))
     answer = httpx.Response(429, headers={"Retry-After": "30"}, text="slow down")
 
     result = await run(run_connector, fake, answer)
@@ -350,3 +360,36 @@ async def test_an_unusable_client_certificate_is_an_error_result(
 
     assert result == error("error calling webhook, request failed", service_message)
     assert https.seen == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://external.example.com/hooks/alert\r\nX-Injected: 1",
+        "https://external.example.com/hooks\n/alert",
+        "https://external.example.com/hooks/alert?a=\tb",
+        "https://external.example.com/hooks/\x7falert",
+    ],
+)
+async def test_a_url_holding_control_characters_is_refused_and_nothing_is_stored(
+    client: httpx.AsyncClient, db: Database, url: str
+) -> None:
+    before = await snapshot(db)
+    body = {"name": "hook", "connector_type_id": ".webhook", "config": {"url": url}}
+    response = await client.post("/api/actions/connector", json=body)
+    assert (response.status_code, response.json()) == (
+        400,
+        {
+            "statusCode": 400,
+            "error": "Bad Request",
+            "message": "error validating action type config: error configuring webhook action:"
+            " unable to parse url: TypeError: Invalid URL",
+        },
+    )
+    assert await snapshot(db) == before
+
+
+async def test_an_invalid_url_reaching_the_network_layer_is_an_error_result() -> None:
+    with pytest.raises(OutboundError) as failed:
+        await Outbound().request("POST", "http://external.example.com/a\r\nb", content=b"")
+    assert (str(failed.value), failed.value.code) == ("Invalid URL", "ERR_INVALID_URL")

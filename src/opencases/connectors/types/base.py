@@ -8,9 +8,11 @@ from typing import Any, ClassVar, Literal, Protocol, TypeVar
 
 import msgspec
 
-from opencases.connectors.outbound import HostNotAllowed, Outbound
-from opencases.connectors.types.config_schema import Schema, SchemaError
+from opencases.connectors.errors import HostNotAllowed, SchemaError, ValidationFailed
+from opencases.connectors.outbound import Outbound
+from opencases.connectors.types.config_schema import Schema
 from opencases.kibana.errors import BadRequest
+from opencases.kibana.time import Clock
 from opencases.kibana.validation import validate
 
 JsonObject = dict[str, Any]
@@ -20,27 +22,6 @@ S = TypeVar("S", bound=msgspec.Struct)
 # config-schema's `schema.nullable(x)` is `oneOf([x, literal(null)])`, and reports both
 # members when a value fails; `Literal[None]` (not `None`) keeps that second member.
 Null = Literal[None]
-
-
-class ValidationFailed(Exception):
-    """A config, secrets, connector or params value a type refuses (message without prefix)."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
-
-
-class ConnectorError(Exception):
-    """An execution that failed: its message becomes the result's `service_message`.
-
-    `user` marks a failure caused by what the user configured or sent (Kibana's
-    `errorSource: "user"`); any other is the framework's.
-    """
-
-    def __init__(self, message: str, *, user: bool = False) -> None:
-        super().__init__(message)
-        self.message = message
-        self.user = user
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -81,6 +62,8 @@ class Execution:
     secrets: JsonObject
     params: JsonObject
     http: Outbound
+    # What "now" is for the run (pushed dates, retry times, token lifetimes).
+    clock: Clock
     # None where tokens cannot be kept (no encryption key): each run asks for its own.
     tokens: AccessTokens | None = None
 

@@ -15,22 +15,21 @@ from typing import Any, Literal
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from opencases.connectors.outbound import (
-    HostNotAllowed,
-    Outbound,
-    OutboundError,
-    OutboundResponse,
-    VerificationMode,
-)
-from opencases.connectors.types.base import (
+from opencases.connectors.errors import (
+    ActionsError,
     ConnectorError,
+    HostNotAllowed,
+    OutboundError,
+    ValidationFailed,
+)
+from opencases.connectors.outbound import Outbound, OutboundResponse, VerificationMode
+from opencases.connectors.types.base import (
     ConnectorType,
     Execution,
     ExecutorResult,
     JsonObject,
     Null,
     PushComment,
-    ValidationFailed,
     as_json,
     check,
     validate_push_params,
@@ -39,7 +38,7 @@ from opencases.connectors.types.javascript import (
     axios_data,
     encode_uri_component,
     is_empty,
-    js_text,
+    js_string_coercion,
     normalize_url,
     parses_as_url,
     url_problem,
@@ -54,7 +53,7 @@ from opencases.connectors.types.webhook import (
     ssl_overrides,
     validate_webhook_secrets,
 )
-from opencases.kibana.time import utc_now
+from opencases.kibana.time import Clock, format_time
 from opencases.kibana.validation import json_stringify
 
 NAME = "Webhook - Case Management"
@@ -144,14 +143,18 @@ class CasesWebhook(ConnectorType):
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Push a case: create or update it, then add its comments."""
-        service = CasesWebhookService(execution.config, execution.secrets, execution.http)
+        service = CasesWebhookService(
+            execution.config, execution.secrets, execution.http, execution.clock
+        )
         return ExecutorResult(data=await service.push(execution.params["subActionParams"]))
 
 
 class CasesWebhookService:
     """The external case system as the config describes it."""
 
-    def __init__(self, config: JsonObject, secrets: JsonObject, http: Outbound) -> None:
+    def __init__(
+        self, config: JsonObject, secrets: JsonObject, http: Outbound, clock: Clock
+    ) -> None:
         self.auth = basic_auth(config, secrets)
         self.ssl_overrides = ssl_overrides(config, secrets)
         wants_basic = config["hasAuth"] and config.get("authType") in (BASIC_AUTH, None)
@@ -162,6 +165,7 @@ class CasesWebhookService:
         self.config = config
         self.headers = _merged_headers({"content-type": "application/json"}, config["headers"])
         self.http = http
+        self.clock = clock
 
     async def push(self, params: JsonObject) -> JsonObject:
         """Create or update the case, then add the comments; Kibana's push result."""
@@ -271,7 +275,7 @@ class CasesWebhookService:
             "id": external_id,
             "title": title,
             "url": _checked_url(view, "View case URL"),
-            "pushedDate": utc_now(),
+            "pushedDate": format_time(self.clock.now()),
         }
 
     async def _request(self, method: str, url: str, body: str | None) -> OutboundResponse:
@@ -287,12 +291,8 @@ class CasesWebhookService:
         )
 
 
-class _Failure(Exception):
+class _Failure(ActionsError):
     """A failure of a step, with Kibana's words, before it is named for its operation."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 _FAILURES = (OutboundError, HostNotAllowed, ConnectorError, _Failure)
@@ -395,7 +395,7 @@ def _lodash_get(data: Any, path: str) -> Any:
 
 def _value_as_string(data: Any, key: str) -> str:
     """`${get(data, key)}` (the key is known to be there)."""
-    return js_text(_lodash_get(data, key))
+    return js_string_coercion(_lodash_get(data, key))
 
 
 def _merged_headers(base: dict[str, str], extra: dict[str, str] | None) -> dict[str, str]:

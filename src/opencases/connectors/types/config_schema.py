@@ -5,6 +5,11 @@ config-schema, and its failure texts reach the user inside execute results. The 
 here reproduce those texts: a `oneOf` lists every failed member under its index, nested
 unions indented; `nullable` is a `oneOf` with `literal(null)`; an absent object counts as
 `{}`; a string given for an object or record is read as JSON.
+
+Use these for schemas declared as data and evaluated at runtime, as Kibana's connector
+types declare sub-action params and responses; values declared as msgspec Structs (request
+bodies, queries, connector config and secrets) go through `opencases.kibana.validation`'s
+`validate(..., style="config-schema")`, which neither nests unions nor reads JSON strings.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from opencases.connectors.errors import SchemaError
 from opencases.kibana.validation import UNDEFINED, js_keys, js_number, js_string, js_type
 
 Path = tuple[str | int, ...]
@@ -42,28 +48,6 @@ def record_max_keys(field: str, maximum: int) -> Rule:
         return None
 
     return rule
-
-
-class SchemaError(Exception):
-    """A value config-schema refuses; `str()` is config-schema's ValidationError message."""
-
-    def __init__(self, path: Path, message: str, children: tuple[SchemaError, ...] = ()) -> None:
-        super().__init__(message)
-        self.path = path
-        self.message = message
-        self.children = children
-
-    def describe(self, level: int = 0) -> str:
-        """The message with its path, and a union's failed members indented below it."""
-        text = self.message + "".join(
-            f"\n{' ' * level}- {child.describe(level + 1)}" for child in self.children
-        )
-        if not self.path:
-            return text
-        return f"[{'.'.join(str(key) for key in self.path)}]: {text}"
-
-    def __str__(self) -> str:
-        return self.describe()
 
 
 class Schema:
@@ -101,6 +85,7 @@ class String(Schema):
     rule: Rule | None = None
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         if not isinstance(value, str):
             raise _wrong_type(path, "string", value)
         _refused_by(self.rule, value, path)
@@ -111,6 +96,7 @@ class Number(Schema):
     """`schema.number()`: numeric strings are read as numbers, as Joi converts them."""
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         number = value
         if isinstance(value, str) and value.strip():
             number = js_number(value)
@@ -124,6 +110,7 @@ class Boolean(Schema):
     """`schema.boolean()`: `"true"` and `"false"` are read as booleans, as Joi converts them."""
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         if isinstance(value, str) and value.lower() in ("true", "false"):
             return value.lower() == "true"
         if not isinstance(value, bool):
@@ -138,6 +125,7 @@ class Literal(Schema):
     expected: Any
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         expected = self.expected
         if value is UNDEFINED or type(value) is not type(expected) or value != expected:
             raise SchemaError(path, f"expected value to equal [{js_string(expected)}]")
@@ -148,6 +136,7 @@ class AnyValue(Schema):
     """`schema.any()`: any value, but a value."""
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         if value is UNDEFINED:
             raise _wrong_type(path, "any", value)
         return value
@@ -165,6 +154,7 @@ class ArrayOf(Schema):
     from_json: bool = False
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         if self.from_json:
             value = _from_json(value, path, "array")
         if not isinstance(value, list):
@@ -181,6 +171,7 @@ class RecordOf(Schema):
     rule: Rule | None = None
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         record = _from_json(value, path, "record")
         if not isinstance(record, dict):
             raise _wrong_type(path, "object", record)
@@ -200,6 +191,7 @@ class Object(Schema):
     unknowns: typing.Literal["forbid", "allow", "ignore"] = "forbid"
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         # An absent object is `{}`: its own required keys are then reported.
         value = {} if value is UNDEFINED else _from_json(value, path, "object")
         if not isinstance(value, dict):
@@ -233,6 +225,7 @@ class OneOf(Schema):
         self.members = members
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         failures = []
         for index, member in enumerate(self.members):
             try:
@@ -252,6 +245,7 @@ class Nullable(OneOf):
         super().__init__(inner, Literal(None))
 
     def validate(self, value: Any, path: Path = ()) -> Any:
+        """The value as this schema reads it, or SchemaError at `path`."""
         if value is UNDEFINED or value is None:
             return None
         return super().validate(value, path)

@@ -14,14 +14,18 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from opencases.connectors.errors import ConnectorError
 from opencases.connectors.outbound import OutboundResponse
-from opencases.connectors.types.base import ConnectorError
-from opencases.kibana.time import format_time, parse_time
+from opencases.kibana.time import Clock, format_time, parse_time
 from opencases.kibana.validation import UNDEFINED, js_keys, js_number, js_string, json_stringify
 
 
-def js_text(value: Any) -> str:
-    """`String(value)` or `${value}` in JavaScript (UNDEFINED being `undefined`)."""
+def js_string_coercion(value: Any) -> str:
+    """`String(value)` or `${value}` in JavaScript: objects `[object Object]`, arrays joined.
+
+    Unlike `kibana.validation.js_string` (which writes objects as JSON, for messages), this
+    is the text JavaScript itself makes, as in URLs and messages Kibana builds from answers.
+    """
     if isinstance(value, str):
         return value
     if value is UNDEFINED:
@@ -30,13 +34,16 @@ def js_text(value: Any) -> str:
         return "[object Object]"
     if isinstance(value, list):
         return ",".join(
-            "" if item is None or item is UNDEFINED else js_text(item) for item in value
+            "" if item is None or item is UNDEFINED else js_string_coercion(item) for item in value
         )
     return js_string(value)
 
 
-def js_to_number(value: Any) -> int | float | None:
-    """`Number(value)` in JavaScript, None standing for NaN (which JSON writes as null)."""
+def js_number_coercion(value: Any) -> int | float | None:
+    """`Number(value)` in JavaScript for any JSON value, None standing for NaN (JSON's null).
+
+    Strings go through `kibana.validation.js_number`, JavaScript's reading of numeric text.
+    """
     if value is None:
         return 0
     if isinstance(value, bool):
@@ -46,7 +53,7 @@ def js_to_number(value: Any) -> int | float | None:
     if isinstance(value, str):
         return js_number(value)
     if isinstance(value, list):
-        return js_to_number(js_text(value))
+        return js_number_coercion(js_string_coercion(value))
     return None
 
 
@@ -70,9 +77,9 @@ def js_iso_date(value: Any) -> str:
     raise ConnectorError("Invalid time value")
 
 
-def now_millis() -> int:
-    """`Date.now()`."""
-    return (datetime.now(UTC) - _EPOCH) // timedelta(milliseconds=1)
+def js_date_now(clock: Clock) -> int:
+    """`Date.now()` by `clock`: milliseconds since the epoch."""
+    return (clock.now() - _EPOCH) // timedelta(milliseconds=1)
 
 
 def encode_uri_component(value: str) -> str:
@@ -129,11 +136,16 @@ def check_response(
 _SPECIAL_SCHEMES = frozenset({"http", "https", "ws", "wss", "ftp"})
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.\-]*:")
 _FORBIDDEN_HOST = re.compile(r"[\s#%/:<>?@\[\\\]^|]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 def parses_as_url(value: str) -> bool:
     """Whether WHATWG's `new URL(value)` (Node's) accepts `value`, for the cases Kibana meets."""
     text = value.strip("\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10 ")
+    # WHATWG drops tabs and newlines inside a URL and percent-encodes other controls; the
+    # URL is sent as written here, where a control character could split the request line.
+    if _CONTROL.search(text):
+        return False
     match = _SCHEME.match(text)
     if match is None:
         return False

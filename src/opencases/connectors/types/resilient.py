@@ -7,13 +7,8 @@ from typing import Any
 
 import msgspec
 
-from opencases.connectors.outbound import OutboundError
-from opencases.connectors.types.base import (
-    ConnectorError,
-    ConnectorType,
-    Execution,
-    JsonObject,
-)
+from opencases.connectors.errors import ConnectorError, OutboundError
+from opencases.connectors.types.base import ConnectorType, Execution, JsonObject
 from opencases.connectors.types.config_schema import (
     AnyValue,
     ArrayOf,
@@ -31,13 +26,13 @@ from opencases.connectors.types.config_schema import (
 from opencases.connectors.types.javascript import (
     axios_data,
     is_number,
+    js_date_now,
     js_iso_date,
+    js_number_coercion,
     js_spread,
-    js_text,
-    js_to_number,
+    js_string_coercion,
     js_truthy,
     json_indented,
-    now_millis,
     same_value,
 )
 from opencases.connectors.types.subactions import CaseService, SubActionConnectorType
@@ -166,12 +161,12 @@ class ResilientService(CaseService):
             return "Unauthorized API Error"
         body = axios_data(error.response.content)
         if isinstance(body, dict) and "message" in body:
-            return f"API Error: {js_text(body['message'])}"
+            return f"API Error: {js_string_coercion(body['message'])}"
         return f"API Error: {error.response.reason}"
 
     def pushed(self, incident_id: Any, pushed_date: Any) -> JsonObject:
         """The result of a push of incident `incident_id`."""
-        key = js_text(incident_id)
+        key = js_string_coercion(incident_id)
         return {
             "title": key,
             "id": key,
@@ -181,16 +176,16 @@ class ResilientService(CaseService):
 
     async def create_incident(self, incident: JsonObject) -> JsonObject:
         """POST the incident, discovered now, its additional fields where Resilient keeps them."""
-        data: JsonObject = {"name": incident["name"], "discovered_date": now_millis()}
+        data: JsonObject = {"name": incident["name"], "discovered_date": js_date_now(self.clock)}
         # JavaScript truthiness, as Kibana tests the fields: an empty list is still sent.
         if incident.get("description"):
             data["description"] = {"format": "html", "content": incident["description"]}
         if incident.get("incidentTypes") is not None:
             data["incident_type_ids"] = [
-                {"id": js_to_number(type_id)} for type_id in incident["incidentTypes"]
+                {"id": js_number_coercion(type_id)} for type_id in incident["incidentTypes"]
             ]
         if incident.get("severityCode"):
-            data["severity_code"] = {"id": js_to_number(incident["severityCode"])}
+            data["severity_code"] = {"id": js_number_coercion(incident["severityCode"])}
         try:
             # An empty record is true to JavaScript too: the fields are fetched all the same.
             if incident.get("additionalFields") is not None:
@@ -226,7 +221,9 @@ class ResilientService(CaseService):
                 response_schema=UPDATED,
             )
             if not answer["success"]:
-                raise ConnectorError(f"Error while updating incident: {js_text(answer['message'])}")
+                raise ConnectorError(
+                    f"Error while updating incident: {js_string_coercion(answer['message'])}"
+                )
             updated = await self.get_incident(incident_id)
         except ConnectorError as error:
             raise failure(
@@ -277,7 +274,9 @@ class ResilientService(CaseService):
             )
         except ConnectorError as error:
             raise failure(f"Unable to get incident types. Error: {error.message}.") from None
-        return [{"id": js_text(v["value"]), "name": v["label"]} for v in answer["values"]]
+        return [
+            {"id": js_string_coercion(v["value"]), "name": v["label"]} for v in answer["values"]
+        ]
 
     async def get_severity(self, params: JsonObject) -> list[JsonObject]:
         """The organisation's severities, as `{id, name}`."""
@@ -290,7 +289,9 @@ class ResilientService(CaseService):
             )
         except ConnectorError as error:
             raise failure(f"Unable to get severity. Error: {error.message}.") from None
-        return [{"id": js_text(v["value"]), "name": v["label"]} for v in answer["values"]]
+        return [
+            {"id": js_string_coercion(v["value"]), "name": v["label"]} for v in answer["values"]
+        ]
 
     async def get_fields(self, params: JsonObject) -> list[JsonObject]:
         """The incident fields' metadata, with their prefix and options."""
@@ -310,7 +311,7 @@ def check_values(*, field: JsonObject, given: list[Any]) -> None:
         return
     if not all(any(same_value(option["value"], item) for option in options) for item in given):
         accepted = ",".join(
-            f'{js_text(option["value"])} (for "{option["label"]}")' for option in options
+            f'{js_string_coercion(option["value"])} (for "{option["label"]}")' for option in options
         )
         raise ConnectorError(
             f"Invalid values provided to {field['name']}: {json_indented(given)}. "

@@ -13,15 +13,14 @@ from typing import Any, ClassVar
 
 import msgspec
 
+from opencases.connectors.errors import ConnectorError, ValidationFailed
 from opencases.connectors.outbound import Outbound
 from opencases.connectors.types.base import (
-    ConnectorError,
     ConnectorType,
     Execution,
     ExecutorResult,
     JsonObject,
     License,
-    ValidationFailed,
     as_json,
     check,
     ensure_url_allowed,
@@ -295,6 +294,7 @@ class ServiceNowConnectorType(ConnectorType):
             uses_table_api=bool(config.get("usesTableApi")),
             credentials=credentials,
             tokens=execution.tokens,
+            clock=execution.clock,
             product=self.product,
         )
 

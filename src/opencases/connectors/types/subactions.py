@@ -17,23 +17,16 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from opencases.connectors.outbound import Outbound, OutboundError, url_not_allowed
+from opencases.connectors.errors import ConnectorError, OutboundError, SchemaError
+from opencases.connectors.outbound import Outbound, url_not_allowed
 from opencases.connectors.types.base import (
-    ConnectorError,
     ConnectorType,
     Execution,
     ExecutorResult,
     JsonObject,
     validate_schema,
 )
-from opencases.connectors.types.config_schema import (
-    ArrayOf,
-    Nullable,
-    Object,
-    Schema,
-    SchemaError,
-    String,
-)
+from opencases.connectors.types.config_schema import ArrayOf, Nullable, Object, Schema, String
 from opencases.connectors.types.javascript import axios_data, normalize_url, url_problem
 
 # --- the service: one connector's calls to its external system -----------------
@@ -55,6 +48,7 @@ class SubActionService:
         self.config = execution.config
         self.secrets = execution.secrets
         self.http: Outbound = execution.http
+        self.clock = execution.clock
         self.sub_actions: dict[str, SubAction] = {}
 
     def register(

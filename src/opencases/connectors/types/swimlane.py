@@ -6,9 +6,9 @@ from typing import Any, Literal
 
 import msgspec
 
-from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError, OutboundResponse
+from opencases.connectors.errors import ConnectorError, HostNotAllowed, OutboundError
+from opencases.connectors.outbound import Outbound, OutboundResponse
 from opencases.connectors.types.base import (
-    ConnectorError,
     ConnectorType,
     Execution,
     ExecutorResult,
@@ -21,9 +21,9 @@ from opencases.connectors.types.javascript import (
     axios_data,
     check_response,
     js_iso_date,
-    js_text,
+    js_string_coercion,
 )
-from opencases.kibana.time import utc_now
+from opencases.kibana.time import Clock, format_time
 from opencases.kibana.validation import js_number
 
 NAME = "Swimlane"
@@ -118,7 +118,9 @@ class Swimlane(ConnectorType):
 
     async def execute(self, execution: Execution) -> ExecutorResult:
         """Push a case (create or update a record, then add its comments)."""
-        service = SwimlaneService(execution.config, execution.secrets, execution.http)
+        service = SwimlaneService(
+            execution.config, execution.secrets, execution.http, execution.clock
+        )
         sub_action = execution.params["subAction"]
         if sub_action != "pushToService":
             raise ConnectorError(
@@ -130,7 +132,9 @@ class Swimlane(ConnectorType):
 class SwimlaneService:
     """Swimlane's record API for one connector."""
 
-    def __init__(self, config: JsonObject, secrets: JsonObject, http: Outbound) -> None:
+    def __init__(
+        self, config: JsonObject, secrets: JsonObject, http: Outbound, clock: Clock
+    ) -> None:
         self.app_id: str = config["appId"]
         self.mappings: JsonObject = config["mappings"]
         token: str = secrets["apiToken"]
@@ -142,6 +146,7 @@ class SwimlaneService:
         # Swimlane serves its API under /api; Kibana accepts the URL with or without it.
         self.api_url = self.url if self.url.endswith("api") else f"{self.url}/api"
         self.http = http
+        self.clock = clock
 
     async def push(self, params: JsonObject) -> JsonObject:
         """Create or update the record, then add the comments; Kibana's push result."""
@@ -153,7 +158,7 @@ class SwimlaneService:
             result = await self.create_record(incident)
         comments = params["comments"]
         if comments:
-            created_date = utc_now()
+            created_date = format_time(self.clock.now())
             result["comments"] = [
                 await self.create_comment(result["id"], comment, created_date)
                 for comment in comments
@@ -169,7 +174,7 @@ class SwimlaneService:
             return {
                 "id": data.get("id"),
                 "title": data.get("name"),
-                "url": self._record_url(js_text(data.get("id"))),
+                "url": self._record_url(js_string_coercion(data.get("id"))),
                 "pushedDate": js_iso_date(data.get("createdDate")),
             }
         except (OutboundError, HostNotAllowed, ConnectorError) as exc:
@@ -201,7 +206,7 @@ class SwimlaneService:
                 raise ConnectorError(f"No comment field mapped in {NAME} connector")
             await self._request(
                 "post",
-                f"{self.api_url}/app/{self.app_id}/record/{js_text(record_id)}/{field_id}/comment",
+                f"{self.api_url}/app/{self.app_id}/record/{js_string_coercion(record_id)}/{field_id}/comment",
                 {
                     "createdDate": created_date,
                     "fieldId": field_id,
@@ -264,7 +269,7 @@ def _reason(data: Any) -> str:
     if isinstance(data, dict):
         code, argument = data.get("ErrorCode"), data.get("Argument")
         if code is not None and argument is not None:
-            return f"{js_text(argument)} ({js_text(code)})"
+            return f"{js_string_coercion(argument)} ({js_string_coercion(code)})"
     return "unknown"
 
 

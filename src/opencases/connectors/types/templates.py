@@ -14,7 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from opencases.connectors.types.javascript import js_text
+from opencases.connectors.errors import TemplateError
+from opencases.connectors.types.javascript import js_string_coercion
 
 _HTML_ESCAPES = {
     "&": "&amp;",
@@ -27,10 +28,6 @@ _HTML_ESCAPES = {
     "=": "&#x3D;",
 }
 _HTML_SPECIAL = re.compile(r"[&<>\"'`=/]")
-
-
-class TemplateError(Exception):
-    """A template mustache.js refuses to parse (its message is mustache.js's)."""
 
 
 @dataclass(slots=True)
@@ -64,25 +61,10 @@ def _parse(template: str) -> list[_Node]:
     open_sections: list[_Section] = []
     children = root
     position = 0
-    while True:
-        start = template.find("{{", position)
-        if start < 0:
-            if position < len(template):
-                children.append(template[position:])
-            break
+    while (start := template.find("{{", position)) >= 0:
         if start > position:
             children.append(template[position:start])
-        kind = template[start + 2 : start + 3]
-        if kind == "{":
-            close = template.find("}}}", start + 3)
-            end = close + 3
-        else:
-            close = template.find("}}", start + 2)
-            end = close + 2
-        if close < 0:
-            raise TemplateError(f"Unclosed tag at {len(template)}")
-        inner = template[start + 2 : close]
-        position = end
+        kind, inner, position = _tag_at(template, start)
         if kind in ("{", "&"):
             children.append(_Variable(inner[1:].strip(), escaped=False))
         elif kind in ("#", "^"):
@@ -91,22 +73,40 @@ def _parse(template: str) -> list[_Node]:
             open_sections.append(section)
             children = section.children
         elif kind == "/":
-            name = inner[1:].strip()
-            if not open_sections:
-                raise TemplateError(f'Unopened section "{name}" at {start}')
-            section = open_sections.pop()
-            if section.name != name:
-                raise TemplateError(f'Unclosed section "{section.name}" at {start}')
+            _close_section(open_sections, inner[1:].strip(), start)
             children = open_sections[-1].children if open_sections else root
-        elif kind in ("!", ">", "="):
+        elif kind not in ("!", ">", "="):
             # Comments, partials (Kibana passes none) and delimiter changes render nothing.
-            continue
-        else:
             children.append(_Variable(inner.strip(), escaped=True))
+    if position < len(template):
+        children.append(template[position:])
     if open_sections:
         section = open_sections[-1]
         raise TemplateError(f'Unclosed section "{section.name}" at {len(template)}')
     return root
+
+
+def _tag_at(template: str, start: int) -> tuple[str, str, int]:
+    """The kind, the inside and the end of the tag that opens at `start`."""
+    kind = template[start + 2 : start + 3]
+    if kind == "{":
+        close = template.find("}}}", start + 3)
+        end = close + 3
+    else:
+        close = template.find("}}", start + 2)
+        end = close + 2
+    if close < 0:
+        raise TemplateError(f"Unclosed tag at {len(template)}")
+    return kind, template[start + 2 : close], end
+
+
+def _close_section(open_sections: list[_Section], name: str, start: int) -> None:
+    """End the innermost open section, which must be `name`."""
+    if not open_sections:
+        raise TemplateError(f'Unopened section "{name}" at {start}')
+    section = open_sections.pop()
+    if section.name != name:
+        raise TemplateError(f'Unclosed section "{section.name}" at {start}')
 
 
 def _render(nodes: Sequence[_Node], stack: list[Any]) -> str:
@@ -117,7 +117,7 @@ def _render(nodes: Sequence[_Node], stack: list[Any]) -> str:
         elif isinstance(node, _Variable):
             value = _lookup(stack, node.name)
             if value is not None:
-                text = js_text(value)
+                text = js_string_coercion(value)
                 parts.append(_escape_html(text) if node.escaped else text)
         else:
             value = _lookup(stack, node.name)

@@ -7,13 +7,8 @@ from typing import Any
 
 import msgspec
 
-from opencases.connectors.outbound import OutboundError
-from opencases.connectors.types.base import (
-    ConnectorError,
-    ConnectorType,
-    Execution,
-    JsonObject,
-)
+from opencases.connectors.errors import ConnectorError, OutboundError
+from opencases.connectors.types.base import ConnectorType, Execution, JsonObject
 from opencases.connectors.types.config_schema import (
     AnyValue,
     ArrayOf,
@@ -25,7 +20,12 @@ from opencases.connectors.types.config_schema import (
     Schema,
     String,
 )
-from opencases.connectors.types.javascript import axios_data, js_iso_date, js_text, now_millis
+from opencases.connectors.types.javascript import (
+    axios_data,
+    js_date_now,
+    js_iso_date,
+    js_string_coercion,
+)
 from opencases.connectors.types.subactions import CaseService, SubActionConnectorType
 from opencases.kibana.validation import UNDEFINED
 
@@ -197,7 +197,7 @@ class TheHiveService(CaseService):
         body = axios_data(error.response.content)
         found = body if isinstance(body, dict) else {}
         kind, message = found.get("type", UNDEFINED), found.get("message", UNDEFINED)
-        return f"API Error: {js_text(kind)} - {js_text(message)}"
+        return f"API Error: {js_string_coercion(kind)} - {js_string_coercion(message)}"
 
     def case_url(self, case_id: str) -> str:
         """Where TheHive shows a case."""
@@ -232,7 +232,7 @@ class TheHiveService(CaseService):
             "id": incident_id,
             "title": incident["title"],
             "url": self.case_url(incident_id),
-            "pushedDate": js_iso_date(now_millis()),
+            "pushedDate": js_iso_date(js_date_now(self.clock)),
         }
 
     async def add_comment(self, incident_id: str, comment: str) -> None:

@@ -9,26 +9,26 @@ from __future__ import annotations
 
 import base64
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from opencases.connectors.outbound import Outbound, OutboundError, SslOverrides, VerificationMode
+from opencases.connectors.errors import OutboundError, ValidationFailed
+from opencases.connectors.outbound import Outbound, SslOverrides, VerificationMode
 from opencases.connectors.types.base import (
     ConnectorType,
     Execution,
     ExecutorResult,
     JsonObject,
     Null,
-    ValidationFailed,
     as_json,
     check,
     ensure_url_allowed,
 )
-from opencases.connectors.types.javascript import js_text, parses_as_url
-from opencases.kibana.time import format_time
+from opencases.connectors.types.javascript import js_string_coercion, parses_as_url
+from opencases.kibana.time import Clock, format_time
 
 _LEADING_INTEGER = re.compile(r"\s*([+-]?\d+)")
 BASIC_AUTH = "webhook-authentication-basic"
@@ -128,10 +128,6 @@ class WebhookParams(msgspec.Struct, kw_only=True):
     body: str | UnsetType = UNSET
 
 
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 class Webhook(ConnectorType):
     """Kibana's `.webhook` connector type."""
 
@@ -176,12 +172,12 @@ class Webhook(ConnectorType):
                 ssl_overrides=ssl_overrides(config, execution.secrets),
             )
         except OutboundError as exc:
-            return _error_result(exc)
+            return _error_result(exc, execution.clock)
         # Kibana answers with the body it sent, not with the webhook's answer.
         return ExecutorResult(data=UNSET if body is None else body)
 
 
-def _error_result(exc: OutboundError) -> ExecutorResult:
+def _error_result(exc: OutboundError, clock: Clock) -> ExecutorResult:
     response = exc.response
     if response is None:
         if exc.code:
@@ -195,7 +191,7 @@ def _error_result(exc: OutboundError) -> ExecutorResult:
         seconds = _retry_after(response.headers.get("retry-after"))
         if seconds is None:
             return _error("error calling webhook, retry later", service_message, retry=True)
-        retry_at = format_time(_now() + timedelta(seconds=seconds))
+        retry_at = format_time(clock.now() + timedelta(seconds=seconds))
         return _error(f"error calling webhook, retry at {retry_at}", service_message, retry_at)
     return _error("error calling webhook, invalid response", service_message)
 
@@ -216,7 +212,7 @@ def _error(
 def _response_message(data: Any) -> str:
     """The `message` of a JSON object answer, as `${message}` writes it (else nothing)."""
     if isinstance(data, dict) and data.get("message"):
-        return js_text(data["message"])
+        return js_string_coercion(data["message"])
     return ""
 
 

@@ -61,8 +61,8 @@ def _too_deep(raw: bytes) -> bool:
     return False
 
 
-def parse_json_object(raw: bytes) -> dict[str, Any]:
-    """The request body as a JSON object, or Kibana's 400 for bad JSON or a non-object."""
+def parse_json(raw: bytes) -> Any:
+    """The request body as hapi parses it (an empty one is null), or Kibana's 400 for bad JSON."""
     invalid = BadRequest("Invalid request payload JSON format")
     if _too_deep(raw):
         raise BadRequest(DEPTH_MESSAGE)
@@ -77,6 +77,12 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
             raise invalid from None
     if _SUSPECT_PROTO.search(raw) and _has_proto_key(value):
         raise invalid
+    return value
+
+
+def parse_json_object(raw: bytes) -> dict[str, Any]:
+    """The request body as a JSON object, or Kibana's 400 for bad JSON or a non-object."""
+    value = parse_json(raw)
     if not isinstance(value, dict):
         found = js_type(value)
         raise BadRequest(

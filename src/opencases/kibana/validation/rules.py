@@ -26,6 +26,22 @@ class Text:
     # io-ts measures the trimmed string; config-schema the string as sent.
     trim: bool = True
 
+    def json_schema(self) -> dict[str, Any]:
+        """The limit as JSON Schema keywords, for the OpenAPI document.
+
+        The lengths are close, not exact: JSON Schema counts the code points of the string
+        as sent, Kibana its UTF-16 units (io-ts: of the string trimmed).
+        """
+        schema: dict[str, Any] = {}
+        if self.min:
+            schema["minLength"] = self.min
+        if self.max is not None:
+            schema["maxLength"] = self.max
+        if self.pattern is not None:
+            # Kibana matches the whole string; a JSON Schema pattern may match anywhere.
+            schema["pattern"] = f"^(?:{self.pattern})$"
+        return schema
+
 
 @dataclass(frozen=True, slots=True)
 class Items:
@@ -35,12 +51,25 @@ class Items:
     min: int = 0
     max: int | None = None
 
+    def json_schema(self) -> dict[str, Any]:
+        """The limit as JSON Schema keywords, for the OpenAPI document."""
+        schema: dict[str, Any] = {}
+        if self.min:
+            schema["minItems"] = self.min
+        if self.max is not None:
+            schema["maxItems"] = self.max
+        return schema
+
 
 @dataclass(frozen=True, slots=True)
 class SafeInteger:
     """A JavaScript safe integer: |n| <= 2^53 - 1 and integral."""
 
     field: str
+
+    def json_schema(self) -> dict[str, Any]:
+        """The limit as JSON Schema keywords, for the OpenAPI document."""
+        return {"minimum": -(2**53 - 1), "maximum": 2**53 - 1}
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import math
 import types
 import typing
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin
@@ -12,99 +11,76 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin
 import msgspec
 
 from opencases.kibana.errors import BadRequest
-from opencases.kibana.validation.javascript import UNDEFINED, is_safe_integer, js_number, js_string
+from opencases.kibana.validation.javascript import UNDEFINED, js_string
 from opencases.kibana.validation.messages import (
     config_schema_message,
     expected_name,
     find_differences,
     io_ts_message,
     size_message,
-    text_message,
 )
-from opencases.kibana.validation.rules import Check, Issue, Items, SafeInteger, Style, Text
+from opencases.kibana.validation.nodes import FAIL, Fail, Node, Path, Stop, accept, custom
+from opencases.kibana.validation.rules import Check, Issue, Items, Style
+from opencases.kibana.validation.scalars import boolean_node, float_node, integer_node, string_node
 
 T = TypeVar("T")
 
-# Each type is compiled once into a node: a closure that holds what the type asks (rules,
-# fields, tags), checks a value, records its Issues and returns the value pruned to the
-# keys the type knows. Introspecting the type once, not for every value, is the point.
 
-_Path = tuple[str | int, ...]
-_Node = typing.Callable[[Any, _Path, list[Issue]], Any]
-_Fail = typing.Callable[[list[Issue], Issue], None]
-
-
-class _Stop(Exception):
-    """config-schema stops at the first error."""
-
-
-def _collect(issues: list[Issue], issue: Issue) -> None:
-    issues.append(issue)
-
-
-def _stop(issues: list[Issue], issue: Issue) -> None:
-    issues.append(issue)
-    raise _Stop
-
-
-_FAIL: dict[str, _Fail] = {"io-ts": _collect, "config-schema": _stop}
-
-
-def _accept(value: Any, path: _Path, issues: list[Issue]) -> Any:
-    return value
-
-
-def _compile(tp: Any, style: Style, where: str, rules: tuple[Any, ...] = ()) -> _Node:
+def _compile(tp: Any, style: Style, where: str, rules: tuple[Any, ...] = ()) -> Node:
     """The node checking values against `tp` (with `rules` added to its own)."""
     if get_origin(tp) is typing.Annotated:
         tp, *extras = get_args(tp)
         rules = (*extras, *rules)
     origin = get_origin(tp)
-    fail = _FAIL[style]
-
     if tp is Any or tp is object:
-        return _accept
+        return accept
     if origin in (Union, types.UnionType):
         return _union_node(get_args(tp), rules, style, where)
     if origin is Literal:
         return _literal_node(get_args(tp), style, where)
-    if tp is type(None):
-
-        def null(value: Any, path: _Path, issues: list[Issue]) -> Any:
-            if value is not None:
-                fail(issues, Issue(path, value, expected="null"))
-            return value
-
-        return null
+    scalar = _SCALAR_NODES.get(tp)
+    if scalar is not None:
+        return scalar(rules, style, where)
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
         return _checked_struct_node(tp, rules, style, where)
     if origin is list:
         return _array_node(get_args(tp)[0], rules, style, where)
     if origin is dict:
         return _mapping_node(get_args(tp)[1], style, where)
-    if tp is str:
-        return _string_node(rules, style)
-    if tp is bool:
-        return _boolean_node(style, where)
-    if tp is int:
-        return _integer_node(rules, style, where)
-    if tp is float:
-        return _float_node(style, where)
 
-    def unknown(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def unknown(value: Any, path: Path, issues: list[Issue]) -> Any:
         # Raised when a value reaches the type, as a walk without compiling would.
         raise TypeError(f"validation does not know the type {tp!r}")
 
     return unknown
 
 
-def _union_node(
-    members: tuple[Any, ...], rules: tuple[Any, ...], style: Style, where: str
-) -> _Node:
+def _null_node(rules: tuple[Any, ...], style: Style, where: str) -> Node:
+    """The node of `None`: only null."""
+    fail = FAIL[style]
+
+    def null(value: Any, path: Path, issues: list[Issue]) -> Any:
+        if value is not None:
+            fail(issues, Issue(path, value, expected="null"))
+        return value
+
+    return null
+
+
+_SCALAR_NODES: dict[Any, typing.Callable[[tuple[Any, ...], Style, str], Node]] = {
+    type(None): _null_node,
+    str: lambda rules, style, where: string_node(rules, style),
+    bool: lambda rules, style, where: boolean_node(style, where),
+    int: integer_node,
+    float: lambda rules, style, where: float_node(style, where),
+}
+
+
+def _union_node(members: tuple[Any, ...], rules: tuple[Any, ...], style: Style, where: str) -> Node:
     members = tuple(m for m in members if m is not msgspec.UnsetType)
     if style == "io-ts":
         return _io_ts_union_node(members, rules, style, where)
-    fail = _FAIL[style]
+    fail = FAIL[style]
     has_null = type(None) in members
     candidates = [m for m in members if m is not type(None)] or list(members)
     if len(candidates) == 1:
@@ -112,19 +88,19 @@ def _union_node(
         if not has_null:
             return only
 
-        def nullable(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        def nullable(value: Any, path: Path, issues: list[Issue]) -> Any:
             return None if value is None else only(value, path, issues)
 
         return nullable
     nodes = [_compile(m, style, where, rules) for m in candidates]
 
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def walk(value: Any, path: Path, issues: list[Issue]) -> Any:
         if value is None and has_null:
             return None
         collected: list[Issue] = []
         for index, node in enumerate(nodes):
             attempt: list[Issue] = []
-            with contextlib.suppress(_Stop):
+            with contextlib.suppress(Stop):
                 pruned = node(value, (*path, index), attempt)
             if not attempt:
                 return pruned
@@ -138,7 +114,7 @@ def _union_node(
 
 def _io_ts_union_node(
     members: tuple[Any, ...], rules: tuple[Any, ...], style: Style, where: str
-) -> _Node:
+) -> Node:
     """io-ts `union`: the first member that decodes wins, else every member's errors.
 
     Members are tried in declaration order and a `None` member fails like `rt.null`
@@ -152,7 +128,7 @@ def _io_ts_union_node(
         tag_field, members_by_tag = tagged
         by_tag = {tag: _compile(m, style, where, rules) for tag, m in members_by_tag.items()}
 
-        def tagged_union(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        def tagged_union(value: Any, path: Path, issues: list[Issue]) -> Any:
             tag = value.get(tag_field) if isinstance(value, dict) else None
             member = by_tag.get(tag) if isinstance(tag, str) else None
             if member is None:
@@ -172,7 +148,7 @@ def _io_ts_union_node(
         n is not None and _walks_null(n) for n in nodes[: nodes.index(None)]
     )
 
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def walk(value: Any, path: Path, issues: list[Issue]) -> Any:
         if value is None and null_first:
             return None
         # Every member's issues go to the list in order; a member that decodes drops them.
@@ -194,7 +170,7 @@ def _io_ts_union_node(
     return walk
 
 
-def _walks_null(node: _Node) -> bool:
+def _walks_null(node: Node) -> bool:
     """Whether `node` returns on null: only a type validation does not know raises."""
     # Only Struct, array and string nodes run a Check, and they refuse null first.
     try:
@@ -204,13 +180,13 @@ def _walks_null(node: _Node) -> bool:
     return True
 
 
-def _literal_node(allowed: tuple[Any, ...], style: Style, where: str) -> _Node:
-    fail = _FAIL[style]
+def _literal_node(allowed: tuple[Any, ...], style: Style, where: str) -> Node:
+    fail = FAIL[style]
     choices = tuple((type(a), a) for a in allowed)
     if style == "config-schema" and len(allowed) > 1:
         one_of = _union_node(tuple(Literal[a] for a in allowed), (), style, where)
 
-        def any_of(value: Any, path: _Path, issues: list[Issue]) -> Any:
+        def any_of(value: Any, path: Path, issues: list[Issue]) -> Any:
             kind = type(value)
             if any(kind is t and value == a for t, a in choices):
                 return value
@@ -218,7 +194,7 @@ def _literal_node(allowed: tuple[Any, ...], style: Style, where: str) -> _Node:
 
         return any_of
 
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def walk(value: Any, path: Path, issues: list[Issue]) -> Any:
         kind = type(value)
         if not any(kind is t and value == a for t, a in choices):
             message = None
@@ -232,17 +208,17 @@ def _literal_node(allowed: tuple[Any, ...], style: Style, where: str) -> _Node:
 
 
 @functools.cache
-def _struct_node(tp: type[msgspec.Struct], style: Style, where: str) -> _Node:
+def _struct_node(tp: type[msgspec.Struct], style: Style, where: str) -> Node:
     """A Struct's node; its fields are compiled on first use (a Struct may hold itself)."""
-    fail = _FAIL[style]
+    fail = FAIL[style]
     config = tp.__struct_config__
     tag_field = config.tag_field if isinstance(config.tag_field, str) else None
     tag = config.tag
     # (encode name, node, required, expected) per field, then every key the Struct knows.
-    fields: list[tuple[str, _Node, bool, str]] | None = None
+    fields: list[tuple[str, Node, bool, str]] | None = None
     known: set[str] = set()
 
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def walk(value: Any, path: Path, issues: list[Issue]) -> Any:
         nonlocal fields
         if not isinstance(value, dict):
             fail(issues, Issue(path, value, expected="object"))
@@ -268,39 +244,43 @@ def _struct_node(tp: type[msgspec.Struct], style: Style, where: str) -> _Node:
             elif required:
                 fail(issues, Issue((*path, key), UNDEFINED, expected=expected))
         if style == "config-schema" and not known.issuperset(value):
-            for key in value:
-                if key not in known:
-                    fail(
-                        issues,
-                        Issue((*path, key), value[key], "definition for this key is missing"),
-                    )
+            _refuse_unknown_keys(value, known, path, issues, fail)
         return pruned
 
     return walk
+
+
+def _refuse_unknown_keys(
+    value: dict[str, Any], known: set[str], path: Path, issues: list[Issue], fail: Fail
+) -> None:
+    """config-schema's message for each key an object's schema does not define."""
+    for key in value:
+        if key not in known:
+            fail(issues, Issue((*path, key), value[key], "definition for this key is missing"))
 
 
 def _checked_struct_node(
     tp: type[msgspec.Struct], rules: tuple[Any, ...], style: Style, where: str
-) -> _Node:
+) -> Node:
     struct = _struct_node(tp, style, where)
     checks = [rule for rule in rules if isinstance(rule, Check)]
     if not checks:
         return struct
-    fail = _FAIL[style]
+    fail = FAIL[style]
 
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def walk(value: Any, path: Path, issues: list[Issue]) -> Any:
         before = len(issues)
         pruned = struct(value, path, issues)
         if len(issues) == before:
             for check in checks:
-                _custom(value, path, issues, check, fail)
+                custom(value, path, issues, check, fail)
         return pruned
 
     return walk
 
 
-def _array_node(item: Any, rules: tuple[Any, ...], style: Style, where: str) -> _Node:
-    fail = _FAIL[style]
+def _array_node(item: Any, rules: tuple[Any, ...], style: Style, where: str) -> Node:
+    fail = FAIL[style]
     node = _compile(item, style, where)
     # (size message, None) or (None, Check) per rule, in order.
     steps = [
@@ -309,7 +289,7 @@ def _array_node(item: Any, rules: tuple[Any, ...], style: Style, where: str) -> 
         if isinstance(rule, Items | Check)
     ]
 
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def walk(value: Any, path: Path, issues: list[Issue]) -> Any:
         if not isinstance(value, list):
             fail(issues, Issue(path, value, expected="array"))
             return value
@@ -323,149 +303,23 @@ def _array_node(item: Any, rules: tuple[Any, ...], style: Style, where: str) -> 
                 if message:
                     fail(issues, Issue(path, value, message))
             elif check is not None:
-                _custom(value, path, issues, check, fail)
+                custom(value, path, issues, check, fail)
         return pruned
 
     return walk
 
 
-def _mapping_node(item: Any, style: Style, where: str) -> _Node:
-    fail = _FAIL[style]
+def _mapping_node(item: Any, style: Style, where: str) -> Node:
+    fail = FAIL[style]
     node = _compile(item, style, where)
 
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
+    def walk(value: Any, path: Path, issues: list[Issue]) -> Any:
         if not isinstance(value, dict):
             fail(issues, Issue(path, value, expected="object"))
             return value
-        if node is _accept:
+        if node is accept:
             return dict(value)
         return {key: node(v, (*path, key), issues) for key, v in value.items()}
-
-    return walk
-
-
-def _string_node(rules: tuple[Any, ...], style: Style) -> _Node:
-    fail = _FAIL[style]
-    # (Text message, None) or (None, Check) per rule, in order; a Text failure ends the walk.
-    steps = [
-        (text_message(rule, style), None) if isinstance(rule, Text) else (None, rule)
-        for rule in rules
-        if isinstance(rule, Text | Check)
-    ]
-    if not steps:
-
-        def plain(value: Any, path: _Path, issues: list[Issue]) -> Any:
-            if not isinstance(value, str):
-                fail(issues, Issue(path, value, expected="string"))
-            return value
-
-        return plain
-    if len(steps) == 1 and steps[0][0] is not None:
-        text = steps[0][0]
-
-        def limited(value: Any, path: _Path, issues: list[Issue]) -> Any:
-            if not isinstance(value, str):
-                fail(issues, Issue(path, value, expected="string"))
-                return value
-            message = text(value)
-            if message:
-                fail(issues, Issue(path, value, message))
-            return value
-
-        return limited
-
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
-        if not isinstance(value, str):
-            fail(issues, Issue(path, value, expected="string"))
-            return value
-        for text, check in steps:
-            if text is not None:
-                message = text(value)
-                if message:
-                    fail(issues, Issue(path, value, message))
-                    return value
-            elif check is not None:
-                _custom(value, path, issues, check, fail)
-        return value
-
-    return walk
-
-
-def _custom(
-    value: Any,
-    path: _Path,
-    issues: list[Issue],
-    rule: Check,
-    fail: _Fail,
-) -> None:
-    result = rule.check(value)
-    if isinstance(result, tuple):
-        fail(issues, Issue((*path, *result[0]), value, result[1]))
-    elif result:
-        fail(issues, Issue(path, value, result))
-
-
-def _boolean_node(style: Style, where: str) -> _Node:
-    fail = _FAIL[style]
-    # config-schema reads "true" and "false" in a query string as booleans.
-    query = where == "request query"
-
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
-        if query and value in ("true", "false"):
-            return value
-        if not isinstance(value, bool):
-            fail(issues, Issue(path, value, expected="boolean"))
-        return value
-
-    return walk
-
-
-def _query_number(value: Any) -> Any:
-    """A query string's numeric text as the number it names (config-schema coerces it)."""
-    if isinstance(value, str):
-        number = js_number(value)
-        return value if number is None else number
-    return value
-
-
-def _integer_node(rules: tuple[Any, ...], style: Style, where: str) -> _Node:
-    fail = _FAIL[style]
-    query = where == "request query"
-    safe = next((r for r in rules if isinstance(r, SafeInteger)), None)
-    unsafe = (
-        None
-        if safe is None
-        else f"The {safe.field} field should be an integer between -(2^53 - 1) "
-        "and 2^53 - 1, inclusive."
-    )
-
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
-        if query:
-            value = _query_number(value)
-        is_number = isinstance(value, int | float) and not isinstance(value, bool)
-        if unsafe is not None:
-            if not is_number or not is_safe_integer(value):
-                fail(issues, Issue(path, value, unsafe if is_number else None, "number"))
-                return value
-        elif not is_number or not math.isfinite(value) or not float(value).is_integer():
-            fail(issues, Issue(path, value, expected="number"))
-            return value
-        # JSON `1.0` is the number 1 to JavaScript.
-        return int(value)
-
-    return walk
-
-
-def _float_node(style: Style, where: str) -> _Node:
-    fail = _FAIL[style]
-    query = where == "request query"
-
-    def walk(value: Any, path: _Path, issues: list[Issue]) -> Any:
-        if query:
-            value = _query_number(value)
-        if not isinstance(value, int | float) or isinstance(value, bool):
-            fail(issues, Issue(path, value, expected="number"))
-        return value
 
     return walk
 
@@ -506,7 +360,7 @@ def validate(tp: type[T], value: Any, *, style: Style = "io-ts", where: str = "r
     issues: list[Issue] = []
     try:
         pruned = node(value, (), issues)
-    except _Stop:
+    except Stop:
         pruned = None
     if issues:
         if style == "config-schema":

@@ -1,4 +1,4 @@
-"""GET /api/cases/configure/connectors/_find (configure.md §1.8, Kibana's get_connectors tests)."""
+"""GET /api/cases/configure/connectors/_find: Kibana's `getConnectors` and its tests."""
 
 from __future__ import annotations
 
@@ -39,6 +39,12 @@ PRECONFIGURED = {
         "config": {"url": URL},
     },
 }
+
+
+@pytest.fixture
+def fake() -> FakeService:
+    """A fake external system at https://external.example.com."""
+    return FakeService()
 
 
 @pytest.fixture
@@ -113,7 +119,7 @@ async def test_at_most_1000(client: httpx.AsyncClient, db: Database) -> None:
         for number in range(1001):
             await store.insert(
                 tx,
-                store.StoredConnector(
+                store.ConnectorRecord(
                     id=f"c{number:04d}",
                     space_id="default",
                     name=f"c{number:04d}",

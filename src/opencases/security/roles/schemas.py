@@ -1,4 +1,4 @@
-"""Wire types of Kibana's security routes: users, roles, API keys, the current user."""
+"""Wire types of Kibana's role routes (config-schema messages)."""
 
 from __future__ import annotations
 
@@ -8,75 +8,8 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import UNSET, UnsetType
 
-from opencases.kibana.validation import Check, Items, RequestStruct, Text
+from opencases.kibana.validation import Check, RequestStruct, Text
 from opencases.security.authorization import KibanaPrivilege
-
-# --- users ------------------------------------------------------------------
-
-
-class UserRequest(RequestStruct, kw_only=True):
-    """Body of POST /internal/security/users/{username}: create or update a user."""
-
-    username: Annotated[str, Text("username", min=1, max=1024, trim=False)]
-    password: Annotated[str, Text("password", min=1, trim=False)] | UnsetType = UNSET
-    roles: Annotated[list[Annotated[str, Text("role", min=1, trim=False)]], Items("roles", max=100)]
-    full_name: str | UnsetType | None = UNSET
-    email: str | UnsetType | None = UNSET
-    metadata: dict[str, Any] | UnsetType = UNSET
-    enabled: bool = True
-
-
-class User(msgspec.Struct, kw_only=True):
-    """A user, as Kibana's user routes answer it (never with a password)."""
-
-    username: str
-    email: str | None
-    full_name: str | None
-    roles: list[str]
-    enabled: bool
-    metadata: dict[str, Any]
-
-
-class PasswordChangeRequest(RequestStruct, kw_only=True):
-    """Body of POST /internal/security/users/{username}/password."""
-
-    password: Annotated[str, Text("password", min=1, trim=False)] | UnsetType = UNSET
-    newPassword: Annotated[str, Text("newPassword", min=1, trim=False)]
-
-
-class Realm(msgspec.Struct, kw_only=True):
-    """An Elasticsearch realm reference."""
-
-    name: str
-    type: str
-
-
-class AuthenticationProvider(msgspec.Struct, kw_only=True):
-    """Kibana's authentication provider reference."""
-
-    type: str
-    name: str
-
-
-class CurrentUser(msgspec.Struct, kw_only=True):
-    """GET /internal/security/me: the caller."""
-
-    username: str
-    roles: list[str]
-    full_name: str | None
-    email: str | None
-    enabled: bool
-    metadata: dict[str, Any]
-    authentication_realm: Realm
-    lookup_realm: Realm
-    authentication_provider: AuthenticationProvider
-    authentication_type: str
-    elastic_cloud_user: bool
-    profile_uid: str
-
-
-# --- roles ------------------------------------------------------------------
-
 
 _SPACE_ID = re.compile(r"[a-z0-9_-]+")
 _FEATURE_NAME = re.compile(r"[a-zA-Z0-9_-]+")
@@ -203,75 +136,7 @@ class Role(msgspec.Struct, kw_only=True):
     _unrecognized_applications: list[str] = msgspec.field(default_factory=list)
 
 
-# --- API keys ---------------------------------------------------------------
+class RoleQuery(RequestStruct, kw_only=True):
+    """Query of PUT /api/security/role/{name}."""
 
-
-class ApiKeyRequest(RequestStruct, kw_only=True):
-    """Body of POST /internal/security/api_key."""
-
-    name: Annotated[str, Text("name", min=1, max=256, trim=False)]
-    expiration: Annotated[str, Text("expiration", max=64, trim=False)] | UnsetType = UNSET
-    role_descriptors: dict[str, Any] | UnsetType = UNSET
-    metadata: dict[str, Any] | UnsetType = UNSET
-
-
-class ApiKeyCreated(msgspec.Struct, kw_only=True):
-    """A new API key: the only answer that carries its secret."""
-
-    id: str
-    name: str
-    api_key: str
-    encoded: str
-    expiration: int | UnsetType = UNSET
-
-
-class ApiKey(msgspec.Struct, kw_only=True):
-    """An API key as listed (never its secret)."""
-
-    id: str
-    name: str
-    type: str
-    creation: int
-    invalidated: bool
-    username: str
-    realm: str
-    metadata: dict[str, Any]
-    expiration: int | UnsetType = UNSET
-
-
-class ApiKeyList(msgspec.Struct, kw_only=True):
-    """GET /internal/security/api_key."""
-
-    apiKeys: list[ApiKey]
-    canManageCrossClusterApiKeys: bool
-    canManageApiKeys: bool
-    canManageOwnApiKeys: bool
-
-
-class ApiKeyReference(RequestStruct, kw_only=True):
-    """An API key named in an invalidate request."""
-
-    id: str
-    name: str
-
-
-class InvalidateRequest(RequestStruct, kw_only=True):
-    """Body of POST /internal/security/api_key/invalidate."""
-
-    apiKeys: list[ApiKeyReference]
-    isAdmin: bool
-
-
-class InvalidateError(msgspec.Struct, kw_only=True):
-    """One key that could not be invalidated."""
-
-    id: str
-    name: str
-    error: dict[str, Any]
-
-
-class InvalidateResult(msgspec.Struct, kw_only=True):
-    """What POST /internal/security/api_key/invalidate answers."""
-
-    itemsInvalidated: list[ApiKeyReference]
-    errors: list[InvalidateError]
+    createOnly: bool = False

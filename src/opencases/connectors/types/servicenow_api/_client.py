@@ -1,39 +1,29 @@
-"""ServiceNow's HTTP API as Kibana's ServiceNow connectors call it (`lib/servicenow/service.ts`).
-
-Kibana words every failure as `[Action][ServiceNow]: <what>. Error: <axios message>
-Reason: <ServiceNow's error>` and wraps a failed inner step again in the outer one's
-words, so the texts built here nest the same way.
-"""
+"""ServiceNow's Table and Import Set APIs as Kibana's connectors call them (`service.ts`)."""
 
 from __future__ import annotations
 
-import base64
-import json
 import re
-import time
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
-from cryptography.exceptions import UnsupportedAlgorithm
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
-from opencases.connectors.outbound import HostNotAllowed, Outbound, OutboundError
+from opencases.connectors.errors import HostNotAllowed, OutboundError
+from opencases.connectors.outbound import Outbound
 from opencases.connectors.types.base import AccessTokens
-from opencases.connectors.types.javascript import axios_data, js_text, js_to_number
-from opencases.kibana.time import format_time
+from opencases.connectors.types.javascript import axios_data, js_string_coercion
+from opencases.connectors.types.servicenow_api._auth import Credentials, new_access_token
+from opencases.connectors.types.servicenow_api._failures import (
+    Answer,
+    ServiceNowFailure,
+    prop,
+    service_error,
+)
+from opencases.kibana.time import Clock, format_time
 from opencases.kibana.validation import UNDEFINED
 
 # Kibana prefixes every incident field with this for the Import Set API.
 FIELD_PREFIX = "u_"
-# RFC 7523's grant type: a JWT assertion in exchange for an access token.
-JWT_BEARER_GRANT_TYPE = "urn:ietf:params:oauth:grant-type:jwt-bearer"
-# Kibana's createJWTAssertion: the assertion lives an hour (its "milliseconds" are seconds).
-JWT_LIFETIME_SECONDS = 3600
-# How long a token is kept when ServiceNow's answer does not say.
-TOKEN_LIFETIME_SECONDS = 3600
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,59 +48,11 @@ SIR = Product(
 )
 
 
-class ServiceNowFailure(Exception):
-    """A failed step, with ServiceNow's answer when the failure was one (axios's error.response)."""
-
-    def __init__(self, message: str, *, answer: Answer | None = None) -> None:
-        super().__init__(message)
-        self.message = message
-        self.answer = answer
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An answer's body as axios hands it over: parsed JSON, else the text ('' when empty)."""
-
-    data: Any
-
-
-def prop(value: Any, key: str | int) -> Any:
-    """`value[key]` as JavaScript reads it: UNDEFINED where JavaScript gives undefined."""
-    if isinstance(value, dict) and isinstance(key, str):
-        return value.get(key, UNDEFINED)
-    if isinstance(value, list) and isinstance(key, int) and 0 <= key < len(value):
-        return value[key]
-    if value is None or value is UNDEFINED:
-        kind = "null" if value is None else "undefined"
-        raise ServiceNowFailure(f"Cannot read properties of {kind} (reading '{key}')")
-    return UNDEFINED
-
-
-def error_reason(answer: Answer | None) -> str:
-    """Kibana's createErrorMessage: ServiceNow's `error.message: error.detail`, or a fallback."""
-    if answer is None or answer.data is None:
-        return "unknown: errorResponse was null"
-    error = prop(answer.data, "error")
-    if error is None or error is UNDEFINED:
-        return "unknown: no error in error response"
-    return f"{js_text(prop(error, 'message'))}: {js_text(prop(error, 'detail'))}"
-
-
-def service_error(failure: ServiceNowFailure, action: str) -> ServiceNowFailure:
-    """Kibana's createServiceError: `[Action][ServiceNow]: <action>. Error: ... Reason: ...`."""
-    return ServiceNowFailure(
-        f"[Action][ServiceNow]: {action}. Error: {failure.message} "
-        f"Reason: {error_reason(failure.answer)}"
-    )
-
-
 _SERVICENOW_TIME = re.compile(r"(\d{4})-(\d{2})-(\d{2}) (\d{2}):(\d{2})(?::(\d{2}))?")
 
 
 def pushed_date(timestamp: Any) -> str:
-    """Kibana's getPushedDate: ServiceNow's `YYYY-MM-DD HH:MM:SS` (UTC) as ISO, else now."""
-    if timestamp is None or timestamp is UNDEFINED:
-        return format_time(datetime.now(UTC))
+    """Kibana's getPushedDate of a date ServiceNow gave: its `YYYY-MM-DD HH:MM:SS` (UTC) as ISO."""
     match = _SERVICENOW_TIME.fullmatch(timestamp) if isinstance(timestamp, str) else None
     try:
         if match is None:
@@ -144,139 +86,6 @@ def refuse_additional_fields(use_table_api: bool, incident: dict[str, Any]) -> N
         )
 
 
-def _json_text(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def _base64url(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _jwt_failure(reason: str) -> ServiceNowFailure:
-    # Kibana interpolates the jsonwebtoken Error itself, so "Error: " appears twice.
-    return ServiceNowFailure(f"Unable to generate JWT token. Error: Error: {reason}")
-
-
-def _load_private_key(pem: str, passphrase: str | None) -> Any:
-    """The key jsonwebtoken would sign with, or its refusal."""
-    try:
-        return serialization.load_pem_private_key(
-            pem.encode(), password=passphrase.encode() if passphrase else None
-        )
-    except TypeError:
-        # Node ignores a passphrase given for an unencrypted key.
-        if passphrase:
-            try:
-                return serialization.load_pem_private_key(pem.encode(), password=None)
-            except (TypeError, ValueError, UnsupportedAlgorithm):
-                pass
-    except (ValueError, UnsupportedAlgorithm):
-        pass
-    # jsonwebtoken falls back to a secret key: a string becomes one, a {key, passphrase} cannot.
-    if passphrase:
-        raise _jwt_failure("secretOrPrivateKey is not valid key material")
-    raise _jwt_failure("secretOrPrivateKey must be an asymmetric key when using RS256")
-
-
-def create_jwt_assertion(
-    *,
-    private_key: str,
-    passphrase: str | None,
-    client_id: str,
-    user_identifier: str,
-    key_id: str,
-    issued_at: int | None = None,
-) -> str:
-    """Kibana's createJWTAssertion: an RS256 JWT with `sub, aud, iss, iat, exp` and `kid`."""
-    key = _load_private_key(private_key, passphrase)
-    if isinstance(key, ec.EllipticCurvePrivateKey):
-        raise _jwt_failure('"alg" parameter for "ec" key type must be one of: ES256, ES384, ES512.')
-    if not isinstance(key, rsa.RSAPrivateKey):
-        raise _jwt_failure("secretOrPrivateKey must be an asymmetric key when using RS256")
-    if key.key_size < 2048:
-        raise _jwt_failure("secretOrPrivateKey has a minimum key size of 2048 bits for RS256")
-    iat = int(time.time()) if issued_at is None else issued_at
-    header = {"alg": "RS256", "typ": "JWT", "kid": key_id}
-    payload = {
-        "sub": user_identifier,
-        "aud": client_id,
-        "iss": client_id,
-        "iat": iat,
-        "exp": iat + JWT_LIFETIME_SECONDS,
-    }
-    signing_input = (
-        f"{_base64url(_json_text(header).encode())}.{_base64url(_json_text(payload).encode())}"
-    )
-    signature = key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
-    return f"{signing_input}.{_base64url(signature)}"
-
-
-def _form(fields: dict[str, str]) -> str:
-    """query-string's stringify: keys sorted, values encoded strictly (RFC 3986)."""
-    return "&".join(
-        f"{quote(key, safe='-_.~')}={quote(value, safe='-_.~')}"
-        for key, value in sorted(fields.items())
-    )
-
-
-async def request_jwt_access_token(
-    http: Outbound,
-    token_url: str,
-    *,
-    client_id: str,
-    client_secret: str,
-    assertion: str,
-) -> tuple[str, float]:
-    """Kibana's requestOAuthJWTToken: `<token_type> <access_token>` and its lifetime (seconds)."""
-    body = _form(
-        {
-            "assertion": assertion,
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "grant_type": JWT_BEARER_GRANT_TYPE,
-        }
-    )
-    try:
-        response = await http.request(
-            "POST",
-            token_url,
-            headers={"content-type": "application/x-www-form-urlencoded; charset=UTF-8"},
-            content=body,
-        )
-        status, data = response.status, axios_data(response.content)
-    except OutboundError as exc:
-        if exc.response is None:
-            raise ServiceNowFailure(exc.message) from None
-        status, data = exc.response.status, axios_data(exc.response.content)
-    except HostNotAllowed as exc:
-        raise ServiceNowFailure(str(exc)) from None
-    if status != 200:
-        # Kibana accepts every status here and throws json-stable-stringify of the body.
-        raise ServiceNowFailure(
-            json.dumps(data, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
-        )
-    authorization = f"{js_text(prop(data, 'token_type'))} {js_text(prop(data, 'access_token'))}"
-    # Kibana's updateOrReplace takes an hour when the answer names no lifetime (`?? 3600`).
-    given = prop(data, "expires_in")
-    expires_in = None if given is None or given is UNDEFINED else js_to_number(given)
-    return authorization, TOKEN_LIFETIME_SECONDS if expires_in is None else expires_in
-
-
-@dataclass(frozen=True, slots=True, kw_only=True)
-class Credentials:
-    """What authenticates the calls: Basic username/password or OAuth JWT."""
-
-    is_oauth: bool
-    username: str | None = None
-    password: str | None = None
-    client_id: str | None = None
-    user_identifier: str | None = None
-    jwt_key_id: str | None = None
-    client_secret: str | None = None
-    private_key: str | None = None
-    private_key_password: str | None = None
-
-
 class ServiceNow:
     """One connector's view of a ServiceNow instance (Kibana's createExternalService)."""
 
@@ -288,9 +97,11 @@ class ServiceNow:
         uses_table_api: bool,
         credentials: Credentials,
         product: Product,
+        clock: Clock,
         tokens: AccessTokens | None = None,
     ) -> None:
         self.http = http
+        self.clock = clock
         # Kibana drops one trailing slash.
         self.url = api_url[:-1] if api_url.endswith("/") else api_url
         self.use_table_api = uses_table_api
@@ -313,41 +124,26 @@ class ServiceNow:
 
     def incident_view_url(self, sys_id: Any) -> str:
         """Where a person sees the incident in ServiceNow's UI."""
-        return f"{self.url}/nav_to.do?uri={self.product.table}.do?sys_id={js_text(sys_id)}"
+        return (
+            f"{self.url}/nav_to.do?uri={self.product.table}.do?sys_id={js_string_coercion(sys_id)}"
+        )
 
     # --- transport ------------------------------------------------------
 
     async def _authorization_header(self) -> str:
-        credentials = self.credentials
-        if not credentials.is_oauth and credentials.username and credentials.password:
-            pair = f"{credentials.username}:{credentials.password}".encode()
-            return f"Basic {base64.b64encode(pair).decode()}"
+        basic = self.credentials.basic_authorization()
+        if basic is not None:
+            return basic
         if self._authorization is None and self.tokens is not None:
             self._authorization = await self.tokens.get()
         if self._authorization is None:
-            assertion = create_jwt_assertion(
-                private_key=credentials.private_key or "",
-                passphrase=credentials.private_key_password,
-                client_id=credentials.client_id or "",
-                user_identifier=credentials.user_identifier or "",
-                key_id=credentials.jwt_key_id or "",
+            self._authorization = await new_access_token(
+                http=self.http,
+                instance_url=self.url,
+                credentials=self.credentials,
+                clock=self.clock,
+                tokens=self.tokens,
             )
-            # Kibana dates the token from before it asked, so it is never kept too long.
-            requested_at = datetime.now(UTC)
-            self._authorization, expires_in = await request_jwt_access_token(
-                self.http,
-                f"{self.url}/oauth_token.do",
-                client_id=credentials.client_id or "",
-                client_secret=credentials.client_secret or "",
-                assertion=assertion,
-            )
-            if self.tokens is not None:
-                try:
-                    expires_at = requested_at + timedelta(seconds=expires_in)
-                except (OverflowError, ValueError):
-                    # Kibana's date throws too, inside the try that only logs: not kept.
-                    return self._authorization
-                await self.tokens.put(self._authorization, expires_at=expires_at)
         return self._authorization
 
     async def call(self, method: str, url: str, body: Any = None) -> Any:
@@ -396,10 +192,10 @@ class ServiceNow:
     async def get_incident(self, incident_id: Any) -> Any:
         """One incident, read through the Table API."""
         try:
-            data = await self.call("GET", f"{self.table_url}/{js_text(incident_id)}")
+            data = await self.call("GET", f"{self.table_url}/{js_string_coercion(incident_id)}")
         except ServiceNowFailure as failure:
             raise service_error(
-                failure, f"Unable to get incident with id {js_text(incident_id)}"
+                failure, f"Unable to get incident with id {js_string_coercion(incident_id)}"
             ) from None
         return data["result"]
 
@@ -410,7 +206,7 @@ class ServiceNow:
             raise ServiceNowFailure("Unexpected result")
         first = result[0] if isinstance(result, list) else UNDEFINED
         if prop(first, "status") == "error":
-            raise ServiceNowFailure(js_text(prop(first, "error_message")))
+            raise ServiceNowFailure(js_string_coercion(prop(first, "error_message")))
 
     def _written_id(self, data: Any) -> Any:
         result = data["result"]
@@ -418,10 +214,14 @@ class ServiceNow:
 
     def _pushed(self, incident: Any, date_field: str) -> dict[str, Any]:
         sys_id = prop(incident, "sys_id")
+        date = prop(incident, date_field)
         pushed = {
             "title": prop(incident, "number"),
             "id": sys_id,
-            "pushedDate": pushed_date(prop(incident, date_field)),
+            # Kibana's getPushedDate: now, when ServiceNow gave no date.
+            "pushedDate": format_time(self.clock.now())
+            if date is None or date is UNDEFINED
+            else pushed_date(date),
             "url": self.incident_view_url(sys_id),
         }
         # JSON leaves out what JavaScript reads as undefined.
@@ -448,7 +248,9 @@ class ServiceNow:
             await self.check_if_application_is_installed()
             body = prepare_incident(self.use_table_api, incident)
             if self.use_table_api:
-                data = await self.call("PATCH", f"{self.table_url}/{js_text(incident_id)}", body)
+                data = await self.call(
+                    "PATCH", f"{self.table_url}/{js_string_coercion(incident_id)}", body
+                )
             else:
                 # The Import Set API only takes POST; this field makes the row an update.
                 body["elastic_incident_id"] = incident_id
@@ -458,7 +260,7 @@ class ServiceNow:
             return self._pushed(updated, "sys_updated_on")
         except ServiceNowFailure as failure:
             raise service_error(
-                failure, f"Unable to update incident with id {js_text(incident_id)}"
+                failure, f"Unable to update incident with id {js_string_coercion(incident_id)}"
             ) from None
 
     async def get_incident_by_correlation_id(self, correlation_id: str) -> Any:
@@ -545,15 +347,12 @@ class ServiceNow:
         self, observables: list[dict[str, str]], incident_id: Any
     ) -> None:
         """Attach observables to a security incident (the Elastic SIR application's API)."""
-        url = (
-            f"{self.url}/api/x_elas2_sir_int/elastic_api/incident/"
-            f"{js_text(incident_id)}/observables/bulk"
-        )
+        shown_id = js_string_coercion(incident_id)
+        url = f"{self.url}/api/x_elas2_sir_int/elastic_api/incident/{shown_id}/observables/bulk"
         try:
             await self.check_if_application_is_installed()
             await self.call("POST", url, observables)
         except ServiceNowFailure as failure:
             raise service_error(
-                failure,
-                f"Unable to add observables to security incident with id {js_text(incident_id)}",
+                failure, f"Unable to add observables to security incident with id {shown_id}"
             ) from None

@@ -1,0 +1,261 @@
+"""PostgreSQL: an asyncpg pool, with reads cached per snapshot."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Sequence,
+)
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any, NamedTuple
+
+import asyncpg
+
+from opencases.db.database import (
+    READ_CACHE_SIZE,
+    SELECT_SECURITY_EPOCH,
+    Executor,
+    Params,
+    Row,
+    T,
+    UniqueViolation,
+)
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
+
+
+@lru_cache(maxsize=1024)
+def postgres_sql(sql: str) -> tuple[str, tuple[str, ...]]:
+    """`:name` parameters rewritten as asyncpg's `$n`, with the names in order."""
+    names: list[str] = []
+
+    def number(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name not in names:
+            names.append(name)
+        return f"${names.index(name) + 1}"
+
+    return _NAMED_PARAMETER.sub(number, sql), tuple(names)
+
+
+def _postgres_args(sql: str, params: Params | None) -> tuple[str, list[Any]]:
+    query, names = postgres_sql(sql)
+    return query, [params[name] for name in names] if params else []
+
+
+class Snapshot(NamedTuple):
+    """What PostgreSQL answers once per event-loop turn: its snapshot, and the epoch in it."""
+
+    text: str
+    security_epoch: int
+
+
+class _PostgresConnection:
+    """Statements on one asyncpg connection (a transaction's)."""
+
+    def __init__(self, connection: Any) -> None:
+        self._connection = connection
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        query, args = _postgres_args(sql, params)
+        try:
+            row: Row | None = await self._connection.fetchrow(query, *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(str(exc)) from exc
+        return row
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        query, args = _postgres_args(sql, params)
+        rows: Sequence[Row] = await self._connection.fetch(query, *args)
+        return rows
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        query, args = _postgres_args(sql, params)
+        try:
+            status: str = await self._connection.execute(query, *args)
+        except asyncpg.UniqueViolationError as exc:
+            raise UniqueViolation(str(exc)) from exc
+        # asyncpg answers a status tag such as "UPDATE 1" or "INSERT 0 1".
+        last = status.rsplit(" ", 1)[-1]
+        return int(last) if last.isdigit() else 0
+
+
+class _PooledConnection(asyncpg.Connection):  # type: ignore[misc]
+    """A pool connection returned without a reset query.
+
+    asyncpg's default reset (unlock advisory locks, CLOSE ALL, UNLISTEN, RESET ALL) costs a
+    round trip per statement; OpenCases keeps no session state, and an open transaction
+    is still rolled back on release.
+    """
+
+    def get_reset_query(self) -> str:
+        """No reset query."""
+        return ""
+
+
+class PostgresDatabase:
+    """PostgreSQL through an asyncpg pool."""
+
+    dialect = "postgresql"
+
+    def __init__(self, pool: Any) -> None:
+        self._pool = pool
+        self._pooled = _PostgresConnection(pool)
+        self._reads: dict[Hashable, tuple[str, Any]] = {}
+        self._snapshot: asyncio.Future[Snapshot] | None = None
+
+    @classmethod
+    async def connect(cls, url: str, *, pool_size: int = 10) -> PostgresDatabase:
+        """Open a pool of connections to `url`."""
+        pool = await asyncpg.create_pool(
+            url, min_size=1, max_size=pool_size, connection_class=_PooledConnection
+        )
+        return cls(pool)
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        """The first row of a query, on a pooled connection, or None."""
+        return await self._pooled.fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        """Every row of a query, on a pooled connection."""
+        return await self._pooled.fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        """Run a statement on a pooled connection; the number of rows it changed."""
+        return await self._pooled.execute(sql, params)
+
+    async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """`await load()`, remembered under `key` while the server's snapshot stands."""
+        snapshot = await self.current_snapshot()
+        return await self.read_cached_at(snapshot, key, load)
+
+    async def read_cached_at(
+        self, snapshot: Snapshot, key: Hashable, load: Callable[[], Awaitable[T]]
+    ) -> T:
+        """read_cached, for a snapshot taken after the reader arrived."""
+        # Every commit of a writing transaction, from any process, changes the server's
+        # snapshot: its xid leaves the in-progress list, or xmax moves past it. While the
+        # snapshot taken before a load stands unchanged, nothing that load read has changed.
+        cached = self._reads.get(key)
+        if cached is not None and cached[0] == snapshot.text:
+            value: T = cached[1]
+            return value
+        if len(self._reads) >= READ_CACHE_SIZE:
+            self._reads.clear()
+        value = await load()
+        self._reads[key] = (snapshot.text, value)
+        return value
+
+    async def security_epoch(self) -> int:
+        """The security epoch read with this turn's snapshot."""
+        return (await self.current_snapshot()).security_epoch
+
+    def known_security_epoch(self) -> int | None:
+        """None: whether anything committed takes a round trip to know."""
+        return None
+
+    def request_scope(self) -> PostgresRequest:
+        """A view for one request, whose reads share one snapshot."""
+        return PostgresRequest(self)
+
+    def current_snapshot(self) -> asyncio.Future[Snapshot]:
+        """The server's snapshot, asked after everything that arrived before this call."""
+        # One query serves the reads of one event-loop turn: it is sent on the next turn,
+        # after every request that shares it arrived (their clients' earlier writes
+        # included), as SQLite's data_version is asked once per turn.
+        if self._snapshot is None:
+            self._snapshot = asyncio.ensure_future(self._ask_snapshot())
+            asyncio.get_running_loop().call_soon(self._forget_snapshot)
+        return self._snapshot
+
+    async def _ask_snapshot(self) -> Snapshot:
+        # One statement, one MVCC snapshot: the epoch read is the one of that snapshot.
+        row = await self._pooled.fetch_one(
+            "SELECT pg_current_snapshot()::text AS snapshot,"
+            f" ({SELECT_SECURITY_EPOCH}) AS security_epoch"
+        )
+        assert row is not None
+        return Snapshot(text=row["snapshot"], security_epoch=row["security_epoch"] or 0)
+
+    def _forget_snapshot(self) -> None:
+        self._snapshot = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        """One transaction on a pooled connection."""
+        async with self._pool.acquire() as connection, connection.transaction():
+            yield _PostgresConnection(connection)
+
+    async def close(self) -> None:
+        """Close the pool."""
+        await self._pool.close()
+
+
+class PostgresRequest:
+    """A PostgresDatabase as one request uses it: its reads share one snapshot.
+
+    The first check for commits waits for a snapshot taken after the request arrived; the
+    request's later reads keep it, so it waits for one round trip, not one per read. A
+    commit of its own drops it: what the request wrote, it reads back.
+    """
+
+    dialect = "postgresql"
+
+    def __init__(self, database: PostgresDatabase) -> None:
+        self._database = database
+        self._snapshot: Snapshot | None = None
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        """The first row of a query, or None."""
+        return await self._database.fetch_one(sql, params)
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        """Every row of a query."""
+        return await self._database.fetch_all(sql, params)
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        """Run a statement; the request's next read asks for a new snapshot."""
+        try:
+            return await self._database.execute(sql, params)
+        finally:
+            self._snapshot = None
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        """One transaction; after it, the request's next read asks for a new snapshot."""
+        try:
+            async with self._database.transaction() as tx:
+                yield tx
+        finally:
+            self._snapshot = None
+
+    async def _current_snapshot(self) -> Snapshot:
+        if self._snapshot is None:
+            self._snapshot = await self._database.current_snapshot()
+        return self._snapshot
+
+    async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """`await load()`, remembered while the request's snapshot stands."""
+        snapshot = await self._current_snapshot()
+        return await self._database.read_cached_at(snapshot, key, load)
+
+    async def security_epoch(self) -> int:
+        """The security epoch in the request's snapshot (asked for on first use)."""
+        return (await self._current_snapshot()).security_epoch
+
+    def known_security_epoch(self) -> int | None:
+        """The security epoch once the request has its snapshot, else None."""
+        return None if self._snapshot is None else self._snapshot.security_epoch
+
+    def request_scope(self) -> PostgresRequest:
+        """A new view for another request."""
+        return PostgresRequest(self._database)
+
+    async def close(self) -> None:
+        """Nothing to release: the database outlives its requests."""

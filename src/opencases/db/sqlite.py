@@ -1,0 +1,266 @@
+"""SQLite: WAL, reads on the event loop, group commits on one writer thread."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Hashable,
+    Sequence,
+)
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from opencases.db.database import (
+    READ_CACHE_SIZE,
+    SELECT_SECURITY_EPOCH,
+    Executor,
+    Params,
+    Row,
+    T,
+    UniqueViolation,
+)
+
+
+def sqlite_path(url: str) -> str:
+    """The file path of a `sqlite:///path` URL."""
+    if not url.startswith("sqlite:///"):
+        raise ValueError(f"not a SQLite URL: {url}")
+    return url.removeprefix("sqlite:///")
+
+
+# How long a write waits for another process's write transaction.
+BUSY_TIMEOUT_SECONDS = 10.0
+
+
+def _sqlite_connect(path: str) -> sqlite3.Connection:
+    connection = sqlite3.connect(
+        path, isolation_level=None, check_same_thread=False, cached_statements=256
+    )
+    connection.row_factory = sqlite3.Row
+    connection.execute("PRAGMA journal_mode=WAL")
+    # A 200 means the write is on disk.
+    connection.execute("PRAGMA synchronous=FULL")
+    connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
+    return connection
+
+
+def _sqlite_error(exc: sqlite3.Error) -> Exception:
+    if isinstance(exc, sqlite3.IntegrityError) and "UNIQUE" in str(exc):
+        return UniqueViolation(str(exc))
+    return exc
+
+
+class _SQLiteWriter:
+    """Statements of one transaction.
+
+    They run on the event loop: inside a transaction SQLite only writes to memory and the
+    page cache. The fsync comes at COMMIT, which runs on the writer thread.
+    """
+
+    def __init__(self, connection: sqlite3.Connection) -> None:
+        self._connection = connection
+
+    def _run(self, sql: str, params: Params | None) -> sqlite3.Cursor:
+        try:
+            return self._connection.execute(sql, params or {})
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc) from exc
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        row: Row | None = self._run(sql, params).fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        rows: Sequence[Row] = self._run(sql, params).fetchall()
+        return rows
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        return self._run(sql, params).rowcount
+
+
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    return "locked" in str(exc) or "busy" in str(exc)
+
+
+def _retrieve(batch: asyncio.Future[None]) -> None:
+    """Mark a failed batch's error as seen: each member also gets it (or rolled back)."""
+    if not batch.cancelled():
+        batch.exception()
+
+
+def _begin_waiting(connection: sqlite3.Connection) -> None:
+    """BEGIN IMMEDIATE, waiting for another process's write transaction to end."""
+    deadline = time.monotonic() + BUSY_TIMEOUT_SECONDS
+    delay = 0.0005
+    while True:
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(delay)
+        delay = min(delay * 2, 0.02)
+
+
+class SQLiteDatabase:
+    """SQLite in WAL mode: reads on the event loop, commits on one writer thread."""
+
+    dialect = "sqlite"
+
+    def __init__(self, path: str) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        self._path = path
+        # Short reads run on the event loop: a WAL reader never waits for the writer.
+        self._reader = _sqlite_connect(path)
+        # Commits fsync, so they run on their own thread and never block the loop.
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+        self._writer = self._executor.submit(_sqlite_connect, path).result()
+        # The writer never waits inside SQLite: waiting for the lock is _begin_waiting's
+        # job, on the writer thread, so the loop cannot stall behind another process.
+        self._writer.execute("PRAGMA busy_timeout=0")
+        self._write_lock = asyncio.Lock()
+        # The open transaction's outcome, while it gathers requests to commit together.
+        self._batch: asyncio.Future[None] | None = None
+        self._committing: asyncio.Future[None] | None = None
+        self._reads: dict[Hashable, Any] = {}
+        self._reads_version = -1
+        self._reads_checked = False
+        self._security_epoch = 0
+
+    async def on_writer(self, work: Any) -> Any:
+        """Run `work(connection)` on the writer thread."""
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self._executor, work, self._writer)
+        except sqlite3.Error as exc:
+            raise _sqlite_error(exc) from exc
+
+    async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
+        """The first row of a query (on the reader connection, on the event loop), or None."""
+        row: Row | None = self._reader.execute(sql, params or {}).fetchone()
+        return row
+
+    async def fetch_all(self, sql: str, params: Params | None = None) -> Sequence[Row]:
+        """Every row of a query (on the reader connection, on the event loop)."""
+        rows: Sequence[Row] = self._reader.execute(sql, params or {}).fetchall()
+        return rows
+
+    async def execute(self, sql: str, params: Params | None = None) -> int:
+        """Run a statement in a transaction of its own; the number of rows it changed."""
+        async with self.transaction() as tx:
+            return await tx.execute(sql, params)
+
+    async def read_cached(self, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        """`await load()`, remembered under `key` until SQLite's data_version moves."""
+        if not self._reads_checked:
+            self._check_reads()
+        if key in self._reads:
+            cached: T = self._reads[key]
+            return cached
+        if len(self._reads) >= READ_CACHE_SIZE:
+            self._reads.clear()
+        value = await load()
+        self._reads[key] = value
+        return value
+
+    async def security_epoch(self) -> int:
+        """The security epoch, read again whenever data_version moved."""
+        if not self._reads_checked:
+            self._check_reads()
+        return self._security_epoch
+
+    def known_security_epoch(self) -> int | None:
+        """The security epoch: on SQLite always known without waiting."""
+        # Asked twice by every request (credentials, space): the common case is one test.
+        if not self._reads_checked:
+            self._check_reads()
+        return self._security_epoch
+
+    def request_scope(self) -> SQLiteDatabase:
+        """This database itself: its check for commits costs no wait, so each turn asks."""
+        return self
+
+    def _check_reads(self) -> None:
+        # SQLite's data_version changes whenever another connection (our writer, or
+        # another process) commits: while it stands still, nothing read can have changed.
+        # It is asked once per turn of the event loop: a request that comes after a
+        # commit elsewhere (its client saw that commit answered) is queued after it, so
+        # the turn that serves it asks anew.
+        version = self._reader.execute("PRAGMA data_version").fetchone()[0]
+        if version != self._reads_version:
+            self._reads.clear()
+            self._reads_version = version
+            row = self._reader.execute(SELECT_SECURITY_EPOCH).fetchone()
+            self._security_epoch = row[0] if row else 0
+        self._reads_checked = True
+        asyncio.get_running_loop().call_soon(self._expire_reads_check)
+
+    def _expire_reads_check(self) -> None:
+        self._reads_checked = False
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Executor]:
+        """One transaction, committed with those queued beside it (group commit)."""
+        # Group commit: the transactions that queue up while a COMMIT is on disk run
+        # next, each in its own savepoint of one SQLite transaction, and share its COMMIT.
+        # Every one still answers only after that COMMIT (its fsync) is done.
+        async with self._write_lock:
+            batch = self._batch
+            if batch is None:
+                await self._begin()
+                batch = self._batch = asyncio.get_running_loop().create_future()
+                batch.add_done_callback(_retrieve)
+                self._committing = asyncio.ensure_future(self._commit(batch))
+            self._writer.execute("SAVEPOINT request")
+            try:
+                yield _SQLiteWriter(self._writer)
+            except BaseException:
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK TO request")
+                    self._writer.execute("RELEASE request")
+                raise
+            self._writer.execute("RELEASE request")
+        await asyncio.shield(batch)
+
+    async def _begin(self) -> None:
+        # IMMEDIATE takes the write lock now, so a conflict shows here, not at commit.
+        # It is usually free: try on the loop; if another process holds it, wait for it
+        # on the writer thread.
+        try:
+            self._writer.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            if not _is_busy(exc):
+                raise
+            await self.on_writer(_begin_waiting)
+
+    async def _commit(self, batch: asyncio.Future[None]) -> None:
+        # Queued behind the transactions already waiting, which so join this batch.
+        async with self._write_lock:
+            self._batch = None
+            try:
+                await self.on_writer(lambda c: c.execute("COMMIT"))
+            except BaseException as exc:
+                if self._writer.in_transaction:
+                    self._writer.execute("ROLLBACK")
+                batch.set_exception(exc)
+            else:
+                batch.set_result(None)
+            # What this process just wrote is read back at once, in this same turn.
+            self._reads_checked = False
+
+    async def close(self) -> None:
+        """Wait for the last commit, then close both connections."""
+        if self._committing is not None:
+            await asyncio.wait([self._committing])
+        self._reader.close()
+        self._executor.submit(self._writer.close).result()
+        self._executor.shutdown()

@@ -1,0 +1,1 @@
+"""Kibana's role routes: the roles whose Kibana privileges authorization grants."""

@@ -15,7 +15,7 @@ from opencases.kibana.http import (
 )
 from opencases.security.context import RequestContext
 from opencases.spaces import service
-from opencases.spaces.schemas import Space, SpaceRequest, SpacesQuery
+from opencases.spaces.schemas import Space, SpaceRequest, SpacesQuery, SpaceWithPurposes
 from opencases.spaces.service import SpaceCache
 
 
@@ -91,7 +91,8 @@ def routes(*, spaces: SpaceCache) -> list[ApiRoute]:
             tag="spaces",
             authz=Requires("spaces", "read"),
             query=SpacesQuery,
-            response=list[Space],
+            # With `include_authorized_purposes=true`, each space says what the caller may do.
+            response=list[Space] | list[SpaceWithPurposes],
         ),
         ApiRoute(
             method="GET",

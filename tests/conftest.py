@@ -78,6 +78,18 @@ def reused_openapi_documents() -> Iterator[None]:
         yield
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> Iterator[None]:
+    """Run the end-to-end tests first: they take longest, and last they would be stragglers.
+
+    After pytest's own ordering (which groups tests by backend; the e2e tests use no session
+    database, so moving them keeps that grouping). Under `--dist worksteal` the first worker
+    takes them in this order, so a module's tests that share servers stay together.
+    """
+    yield
+    items.sort(key=lambda item: item.get_closest_marker("e2e") is None)
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """asyncio only: granian and asyncpg run on it."""
@@ -167,19 +179,25 @@ def settings(database_url: str) -> Settings:
 
 async def reset(db: Database, elastic_hash: str) -> None:
     """Empty every table, keep the default space as new, and recreate `elastic`."""
+    statements = []
+    for table in reversed(metadata.sorted_tables):
+        if table.name == "spaces":
+            statements.append("DELETE FROM spaces WHERE id <> 'default'")
+            statements.append(
+                "UPDATE spaces SET name = 'Default',"
+                " description = 'This is your default space!', color = '#00bfb3',"
+                " initials = NULL, image_url = NULL, disabled_features = '[]',"
+                " solution = NULL WHERE id = 'default'"
+            )
+        else:
+            statements.append(f"DELETE FROM {table.name}")
     async with db.transaction() as tx:
-        for table in reversed(metadata.sorted_tables):
-            if table.name == "spaces":
-                await tx.execute("DELETE FROM spaces WHERE id <> 'default'")
-                await tx.execute(
-                    "UPDATE spaces SET name = 'Default',"
-                    " description = 'This is your default space!', color = '#00bfb3',"
-                    " initials = NULL, image_url = NULL, disabled_features = :none,"
-                    " solution = NULL WHERE id = 'default'",
-                    {"none": "[]"},
-                )
-            else:
-                await tx.execute(f"DELETE FROM {table.name}")
+        if db.dialect == "postgresql":
+            # One round trip (a statement without parameters may hold several on PostgreSQL).
+            await tx.execute(";\n".join(statements))
+        else:
+            for statement in statements:
+                await tx.execute(statement)
         await security_store.insert_user(
             tx,
             security_store.UserRecord(

@@ -27,12 +27,19 @@ STARTED = b"Started worker-"
 class Server(subprocess.Popen[bytes]):
     """A server process whose output a thread copies to its log file, line by line.
 
-    `started` is set when the server says a worker started, or when its output ends. Once
-    `wait()` returns, every line the server (and its workers) wrote is in the log file.
+    `started` is set when the server says all its `workers` started, or when its output
+    ends. Once `wait()` returns, every line the server (and its workers) wrote is in the
+    log file.
     """
 
     def __init__(
-        self, command: Sequence[str], *, log: IO[bytes], env: dict[str, str], cwd: Path | None
+        self,
+        command: Sequence[str],
+        *,
+        log: IO[bytes],
+        env: dict[str, str],
+        cwd: Path | None,
+        workers: int,
     ) -> None:
         super().__init__(
             command,
@@ -44,16 +51,19 @@ class Server(subprocess.Popen[bytes]):
             start_new_session=True,
         )
         self.started = threading.Event()
+        self._workers = workers
         self._copier = threading.Thread(target=self._copy, args=(log,), daemon=True)
         self._copier.start()
 
     def _copy(self, log: IO[bytes]) -> None:
         assert self.stdout is not None
+        started = 0
         with self.stdout:
             for line in self.stdout:
                 log.write(line)
                 log.flush()
-                if STARTED in line:
+                started += STARTED in line
+                if started == self._workers:
                     self.started.set()
         self.started.set()
 
@@ -74,13 +84,15 @@ def running(
     log_file: Path,
     cwd: Path | None = None,
 ) -> Iterator[Server]:
-    """Start a server, wait until /api/status answers, stop it with SIGTERM at the end."""
+    """Start a server, wait until its workers have started and /api/status answers, stop it
+    with SIGTERM at the end."""
     with log_file.open("wb") as log:
         process = Server(
             command,
             log=log,
             env={**os.environ, **env, "OPENCASES_PORT": str(port)},
             cwd=cwd,
+            workers=workers(command, env),
         )
         try:
             wait_until_listening(port, process, log_file)
@@ -95,8 +107,19 @@ def running(
                     process.wait()
 
 
+def workers(command: Sequence[str], env: dict[str, str]) -> int:
+    """How many workers `opencases serve` starts: its --workers, or OPENCASES_WORKERS, or 1."""
+    arguments = list(command)
+    if "--workers" in arguments:
+        return int(arguments[arguments.index("--workers") + 1])
+    return int(env.get("OPENCASES_WORKERS", "1"))
+
+
 def wait_until_listening(port: int, process: Server, log_file: Path) -> None:
-    """Wait for a worker to start, then for the port to listen and /api/status to answer."""
+    """Wait for the workers to start, then for the port to listen and /api/status to answer.
+
+    (A signal sent while a worker is still starting can leave granian waiting forever.)
+    """
     if not process.started.wait(START_TIMEOUT):
         raise AssertionError(f"server did not start:\n{log_file.read_text()}")
     deadline = time.monotonic() + START_TIMEOUT
@@ -108,7 +131,7 @@ def wait_until_listening(port: int, process: Server, log_file: Path) -> None:
         except ConnectionRefusedError:
             if time.monotonic() > deadline:
                 raise AssertionError(f"server does not listen:\n{log_file.read_text()}") from None
-        # The worker has started: its socket listens within moments. Until the next try,
+        # The workers have started: the socket listens within moments. Until the next try,
         # wait for the server to exit, as it does when it cannot serve.
         try:
             process.wait(timeout=pause)

@@ -493,92 +493,79 @@ async def test_security_solution_only_should_update_a_configuration(
     assert await get_configuration(client, space="space1") == [updated]
 
 
-async def test_security_solution_only_should_not_update_a_configuration_of_different_owner(
-    client: httpx.AsyncClient, kibana_users: KibanaUsers
-) -> None:
-    sec_only = await kibana_users("sec_only")
-    configuration = await create_configuration(
-        client, configuration_request(owner=OBSERVABILITY), space="space1"
-    )
-
-    rejected = await patch_rejected(
-        sec_only,
-        configuration["id"],
-        {"closure_type": "close-by-pushing", "version": configuration["version"]},
-        403,
-        admin=client,
-        space="space1",
-    )
-
-    assert rejected == error(
-        403, 'Unauthorized to update case configuration with owners: "observability"'
-    )
+UNAUTHORIZED_SECURITY = 'Unauthorized to update case configuration with owners: "securitySolution"'
 
 
 @pytest.mark.parametrize(
-    "username",
-    ["global_read", "sec_only_read", "obs_only_read", "obs_sec_read", "no_kibana_privileges"],
+    ("username", "owner", "created_in", "patched_from", "status", "message"),
+    [
+        pytest.param(
+            "sec_only",
+            OBSERVABILITY,
+            "space1",
+            "space1",
+            403,
+            'Unauthorized to update case configuration with owners: "observability"',
+            id="security solution only: a configuration of a different owner",
+        ),
+        *(
+            pytest.param(
+                username, SECURITY, "space1", "space1", 403, UNAUTHORIZED_SECURITY, id=username
+            )
+            for username in [
+                "global_read",
+                "sec_only_read",
+                "obs_only_read",
+                "obs_sec_read",
+                "no_kibana_privileges",
+            ]
+        ),
+        pytest.param(
+            "sec_only",
+            SECURITY,
+            "space2",
+            "space2",
+            403,
+            UNAUTHORIZED_SECURITY,
+            id="a space with no permissions",
+        ),
+        pytest.param(
+            "sec_only",
+            SECURITY,
+            "space2",
+            "space1",
+            404,
+            None,  # Saved object [cases-configure/{id}] not found
+            id="a configuration created in space2, from space1",
+        ),
+    ],
 )
-async def test_user_should_not_update_a_configuration(
-    client: httpx.AsyncClient, kibana_users: KibanaUsers, username: str
+async def test_should_not_update_a_configuration_without_the_privilege(
+    client: httpx.AsyncClient,
+    kibana_users: KibanaUsers,
+    username: str,
+    owner: str,
+    created_in: str,
+    patched_from: str,
+    status: int,
+    message: str | None,
 ) -> None:
     user = await kibana_users(username)
-    configuration = await create_configuration(client, space="space1")
+    configuration = await create_configuration(
+        client, configuration_request(owner=owner), space=created_in
+    )
 
     rejected = await patch_rejected(
         user,
         configuration["id"],
         {"closure_type": "close-by-pushing", "version": configuration["version"]},
-        403,
+        status,
         admin=client,
-        space="space1",
+        space=patched_from,
     )
 
-    assert rejected == error(
-        403, 'Unauthorized to update case configuration with owners: "securitySolution"'
-    )
-
-
-async def test_should_not_update_a_configuration_in_a_space_with_no_permissions(
-    client: httpx.AsyncClient, kibana_users: KibanaUsers
-) -> None:
-    sec_only = await kibana_users("sec_only")
-    configuration = await create_configuration(
-        client, configuration_request(owner=SECURITY), space="space2"
-    )
-
-    rejected = await patch_rejected(
-        sec_only,
-        configuration["id"],
-        {"closure_type": "close-by-pushing", "version": configuration["version"]},
-        403,
-        admin=client,
-        space="space2",
-    )
-
-    assert rejected == error(
-        403, 'Unauthorized to update case configuration with owners: "securitySolution"'
-    )
-
-
-async def test_should_not_update_a_configuration_created_in_space2_from_space1(
-    client: httpx.AsyncClient, kibana_users: KibanaUsers
-) -> None:
-    sec_only = await kibana_users("sec_only")
-    configuration = await create_configuration(
-        client, configuration_request(owner=SECURITY), space="space2"
-    )
-
-    rejected = await patch_rejected(
-        sec_only,
-        configuration["id"],
-        {"closure_type": "close-by-pushing", "version": configuration["version"]},
-        404,
-        admin=client,
-        space="space1",
-    )
-
-    assert rejected == error(404, f"Saved object [cases-configure/{configuration['id']}] not found")
+    not_found = f"Saved object [cases-configure/{configuration['id']}] not found"
+    assert rejected == error(status, message or not_found)
 
 
 # --- trial ------------------------------------------------------------------------

@@ -16,12 +16,17 @@ from functools import cache, partial
 from typing import Any
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opencases.db import Database
 from opencases.security.secrets import profile_uid
 from tests.conftest import snapshot
+
+# Without coverage: hypothesis's deep call stacks, each call seen by coverage's tracer, made
+# these two tests take twice as long, and the code they reach is the example tests' too.
+pytestmark = pytest.mark.no_cover
 
 URL = "/api/cases/configure"
 OWNERS = ["cases", "observability", "securitySolution"]

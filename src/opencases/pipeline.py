@@ -91,7 +91,6 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
                 request_id=scope[REQUEST_ID_KEY],
                 db=db,
                 settings=state.settings,
-                authenticator=state.authenticator,
                 principal=principal,
                 space=space,
             )

@@ -7,7 +7,6 @@ import base64
 import functools
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -218,15 +217,3 @@ class Authenticator:
             checked_at=time.monotonic(),
             epoch=epoch,
         )
-
-    def forget_user(self, username: str) -> None:
-        """Drop what this process remembers of a user's credentials and keys."""
-        self._forget(lambda v: v.principal.username == username)
-
-    def forget_api_key(self, key_id: str) -> None:
-        """Drop what this process remembers of an API key."""
-        self._forget(lambda v: v.principal.api_key_id == key_id)
-
-    def _forget(self, matches: Callable[[_Verified], bool]) -> None:
-        for digest in [d for d, v in self._verified.items() if matches(v)]:
-            del self._verified[digest]

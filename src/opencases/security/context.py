@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from opencases.db import Database
-from opencases.security.authentication import Authenticator, Principal
+from opencases.security.authentication import Principal
 from opencases.security.authorization import (
     Operation,
     SpacePrivileges,
@@ -27,7 +27,6 @@ class RequestContext:
     request_id: str
     db: Database
     settings: Settings
-    authenticator: Authenticator
     principal: Principal
     space: SpaceScope
     _privileges: SpacePrivileges | None = field(default=None, repr=False)

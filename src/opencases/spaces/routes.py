@@ -55,7 +55,6 @@ def routes(*, spaces: SpaceCache) -> list[ApiRoute]:
         )
         space = await service.update_space(
             db=context.db,
-            cache=spaces,
             principal=context.principal,
             space_id=request.path_params["id"],
             request=body,
@@ -66,7 +65,6 @@ def routes(*, spaces: SpaceCache) -> list[ApiRoute]:
         """DELETE /api/spaces/space/{id}."""
         await service.delete_space(
             db=context.db,
-            cache=spaces,
             principal=context.principal,
             space_id=request.path_params["id"],
         )

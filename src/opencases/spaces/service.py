@@ -91,10 +91,6 @@ class SpaceCache:
         self._spaces[space_id] = (space, epoch, time.monotonic())
         return space
 
-    def forget(self, space_id: str) -> None:
-        """Drop a space this process changed."""
-        self._spaces.pop(space_id, None)
-
 
 async def active_space(*, db: Database, cache: SpaceCache, space_id: str) -> Space:
     """The space a request names (by its `/s/{id}` prefix), or 404 if there is none."""
@@ -190,7 +186,7 @@ async def create_space(*, db: Database, principal: Principal, request: SpaceRequ
 
 
 async def update_space(
-    *, db: Database, cache: SpaceCache, principal: Principal, space_id: str, request: SpaceRequest
+    *, db: Database, principal: Principal, space_id: str, request: SpaceRequest
 ) -> Space:
     """Update a space's attributes; the id in the path wins over the body's."""
     _ensure_manager(principal, "update")
@@ -225,7 +221,6 @@ async def update_space(
             disabledFeatures=given(disabled_features, stored.disabledFeatures),
             solution=solution,
         )
-    cache.forget(space_id)
     return shown(space)
 
 
@@ -245,9 +240,7 @@ def _disabled_features_to_store(
     return request.disabledFeatures
 
 
-async def delete_space(
-    *, db: Database, cache: SpaceCache, principal: Principal, space_id: str
-) -> None:
+async def delete_space(*, db: Database, principal: Principal, space_id: str) -> None:
     """Delete a space and everything stored in it; the default space cannot go."""
     _ensure_manager(principal, "delete")
     if space_id == DEFAULT_SPACE_ID:
@@ -255,4 +248,3 @@ async def delete_space(
     async with db.transaction() as tx:
         if not await store.delete_space(tx, space_id):
             raise NotFound()
-    cache.forget(space_id)

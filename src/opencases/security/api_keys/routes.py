@@ -39,7 +39,6 @@ async def invalidate_api_keys(request: Request, context: RequestContext) -> Resp
     )
     result = await service.invalidate_api_keys(
         db=context.db,
-        authenticator=context.authenticator,
         principal=context.principal,
         request=body,
     )

@@ -24,7 +24,7 @@ from opencases.security.api_keys.schemas import (
     InvalidateRequest,
     InvalidateResult,
 )
-from opencases.security.authentication import Authenticator, Principal
+from opencases.security.authentication import Principal
 from opencases.security.authorization import grants_cluster_action, grants_nothing
 from opencases.security.grants import role_grants
 from opencases.security.secrets import generate_api_key, hash_secret_async
@@ -191,7 +191,6 @@ async def list_api_keys(*, db: Database, principal: Principal) -> ApiKeyList:
 async def invalidate_api_keys(
     *,
     db: Database,
-    authenticator: Authenticator,
     principal: Principal,
     request: InvalidateRequest,
 ) -> InvalidateResult:
@@ -223,6 +222,4 @@ async def invalidate_api_keys(
                     error={"statusCode": 404, "error": "Not Found", "message": reason},
                 )
             )
-    for reference in invalidated:
-        authenticator.forget_api_key(reference.id)
     return InvalidateResult(itemsInvalidated=invalidated, errors=errors)

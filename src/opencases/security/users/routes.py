@@ -24,7 +24,6 @@ async def put_user(request: Request, context: RequestContext) -> Response:
     )
     saved = await service.put_user(
         db=context.db,
-        authenticator=context.authenticator,
         principal=context.principal,
         username=request.path_params["username"],
         request=body,
@@ -49,7 +48,6 @@ async def delete_user(request: Request, context: RequestContext) -> Response:
     """DELETE /internal/security/users/{username}."""
     await service.delete_user(
         db=context.db,
-        authenticator=context.authenticator,
         principal=context.principal,
         username=request.path_params["username"],
     )
@@ -66,7 +64,6 @@ async def change_password(request: Request, context: RequestContext) -> Response
     )
     await service.change_password(
         db=context.db,
-        authenticator=context.authenticator,
         principal=context.principal,
         username=request.path_params["username"],
         request=body,

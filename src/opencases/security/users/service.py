@@ -15,7 +15,7 @@ from opencases.security.admin import (
     ensure_security_admin,
     es_not_found,
 )
-from opencases.security.authentication import Authenticator, Principal
+from opencases.security.authentication import Principal
 from opencases.security.secrets import (
     generate_password,
     hash_secret_async,
@@ -71,7 +71,6 @@ def _check_password(password: str) -> None:
 async def put_user(
     *,
     db: Database,
-    authenticator: Authenticator,
     principal: Principal,
     username: str,
     request: UserRequest,
@@ -93,7 +92,6 @@ async def put_user(
         # Created by another request since this one looked: now it is an update.
         async with db.transaction() as tx:
             await _put_user(tx, username=username, request=request, new_hash=new_hash)
-    authenticator.forget_user(username)
     return UserSaved(
         username=request.username,
         roles=request.roles,
@@ -167,9 +165,7 @@ async def get_user(*, db: Database, principal: Principal, username: str) -> User
     return _user(record)
 
 
-async def delete_user(
-    *, db: Database, authenticator: Authenticator, principal: Principal, username: str
-) -> None:
+async def delete_user(*, db: Database, principal: Principal, username: str) -> None:
     """Delete a user and its API keys; its credentials stop working at once."""
     ensure_security_admin(principal=principal, action="cluster:admin/xpack/security/user/delete")
     async with db.transaction() as tx:
@@ -184,13 +180,11 @@ async def delete_user(
                 )
             )
         await store.delete_user(tx, username)
-    authenticator.forget_user(username)
 
 
 async def change_password(
     *,
     db: Database,
-    authenticator: Authenticator,
     principal: Principal,
     username: str,
     request: PasswordChangeRequest,
@@ -222,7 +216,6 @@ async def change_password(
                 raise es_not_found({})
             # Changed meanwhile: the current password given is not verified any more.
             raise _wrong_current_password(username)
-    authenticator.forget_user(username)
 
 
 def current_user(*, principal: Principal) -> CurrentUser:

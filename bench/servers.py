@@ -46,16 +46,20 @@ def free_port() -> int:
         return port
 
 
-def start(args: list[str], *, port: int, log_file: Path, env: Mapping[str, str]) -> Server:
+def start(
+    args: list[str], *, port: int, log_file: Path, env: Mapping[str, str], cwd: Path = REPO
+) -> Server:
     """Start a server process with stdout and stderr going to `log_file`."""
     with log_file.open("wb") as output:
         process = subprocess.Popen(
             args,
-            cwd=REPO,
+            cwd=cwd,
             env={**os.environ, **env},
             stdin=subprocess.DEVNULL,
             stdout=output,
             stderr=subprocess.STDOUT,
+            # Its own process group: the signal that stops it reaches its workers too.
+            start_new_session=True,
         )
     return Server(process=process, port=port, log_file=log_file)
 
@@ -78,16 +82,16 @@ def wait_until_ready(server: Server, path: str, headers: Mapping[str, str]) -> f
     raise RuntimeError(f"server not ready after {waited}; see {server.log_file}")
 
 
-def stop(server: Server) -> None:
-    """SIGTERM, then SIGKILL if it does not exit in time."""
-    if server.process.poll() is not None:
-        return
-    server.process.send_signal(signal.SIGTERM)
-    try:
-        server.process.wait(STOP_TIMEOUT_SECONDS)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
-        server.process.wait()
+def stop(server: Server) -> int:
+    """SIGTERM to the server's process group (SIGKILL if it lingers); its exit code."""
+    if server.process.poll() is None:
+        os.killpg(server.process.pid, signal.SIGTERM)
+        try:
+            server.process.wait(STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.process.pid, signal.SIGKILL)
+            server.process.wait()
+    return server.process.returncode
 
 
 @contextmanager

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from bench.servers import BIN, Server
 
 from fuzz import fixtures, logs, servers
 
@@ -87,13 +88,13 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _schemathesis(
-    server: servers.Server, args: argparse.Namespace, *, examples: int, seed: int, workdir: Path
+    server: Server, args: argparse.Namespace, *, examples: int, seed: int, workdir: Path
 ) -> list[str]:
     """The `schemathesis run` command line for a server."""
     settings = workdir / "schemathesis.toml"
     settings.write_text(SCHEMATHESIS_SETTINGS)
     return [
-        str(servers.BIN / "schemathesis"),
+        str(BIN / "schemathesis"),
         f"--config-file={settings}",
         "run",
         f"{server.base_url}/api/oas",

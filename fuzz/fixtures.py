@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from bench.servers import Server
 
-from fuzz.servers import ELASTIC_PASSWORD, Server
+from fuzz.servers import ELASTIC_PASSWORD
 
 # Nothing listens on port 9 (discard) here: connectors that run fail fast.
 NOWHERE = "http://127.0.0.1:9"

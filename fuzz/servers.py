@@ -4,57 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import httpx
+from bench.scenarios import basic_auth
+from bench.servers import BIN, HOST, Server, free_port, start, stop, wait_until_ready
 
-HOST = "127.0.0.1"
-BIN = Path(sys.executable).parent
 ELASTIC_PASSWORD = "fuzz-elastic-password"
 # AES-256-GCM key material for connector secrets (at least 32 characters).
 ENCRYPTION_KEY = "fuzz-encryption-key-of-at-least-32-characters"
 # The server whose maintenance database makes and drops the scratch one.
 POSTGRES_URL_VARIABLE = "OPENCASES_TEST_POSTGRES_URL"
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-START_TIMEOUT_SECONDS = 60.0
-STOP_TIMEOUT_SECONDS = 15.0
 CONNECT_TIMEOUT_SECONDS = 5.0
 
 
 class Unavailable(Exception):
     """A database or the server cannot be had; the message says why."""
-
-
-@dataclass(frozen=True, slots=True)
-class Server:
-    """A running `opencases serve`: its process, port and log file."""
-
-    process: subprocess.Popen[bytes]
-    port: int
-    log_file: Path
-
-    @property
-    def base_url(self) -> str:
-        """http://host:port, without a trailing slash."""
-        return f"http://{HOST}:{self.port}"
-
-
-def free_port() -> int:
-    """A TCP port on the loopback address that nothing listens on now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def postgres_server_url() -> str:
@@ -115,7 +84,6 @@ def opencases(database_url: str, log_file: Path) -> Iterator[Server]:
     settings = log_file.parent / "opencases.toml"
     settings.write_text(SETTINGS)
     env = {
-        **os.environ,
         "OPENCASES_ELASTIC_PASSWORD": ELASTIC_PASSWORD,
         "OPENCASES_ENCRYPTION_KEY": ENCRYPTION_KEY,
         "OPENCASES_LOG_LEVEL": "info",
@@ -134,49 +102,14 @@ def opencases(database_url: str, log_file: Path) -> Iterator[Server]:
         f"--database-url={database_url}",
         f"--config={settings}",
     ]
-    with log_file.open("wb") as output:
-        process = subprocess.Popen(
-            command,
-            env=env,
-            cwd=log_file.parent,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            # Its own process group: the signal that stops it reaches its worker too.
-            start_new_session=True,
-        )
-    server = Server(process=process, port=port, log_file=log_file)
+    server = start(command, port=port, log_file=log_file, env=env, cwd=log_file.parent)
     try:
-        _wait_until_ready(server)
+        auth = {"Authorization": basic_auth("elastic", ELASTIC_PASSWORD)}
+        wait_until_ready(server, "/api/status", auth)
+    except RuntimeError as exc:
+        stop(server)
+        raise Unavailable(str(exc)) from None
+    try:
         yield server
     finally:
         stop(server)
-
-
-def _wait_until_ready(server: Server) -> None:
-    """Poll /api/status until it answers 200; fail if the process ends first."""
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    auth = ("elastic", ELASTIC_PASSWORD)
-    with httpx.Client(base_url=server.base_url, auth=auth, timeout=5.0) as client:
-        while time.monotonic() < deadline:
-            if server.process.poll() is not None:
-                raise Unavailable(f"the server exited early; see {server.log_file}")
-            try:
-                if client.get("/api/status").status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.05)
-    raise Unavailable(f"the server did not answer in {START_TIMEOUT_SECONDS:.0f}s")
-
-
-def stop(server: Server) -> int:
-    """SIGTERM to the server's process group (SIGKILL if it lingers); its exit code."""
-    if server.process.poll() is None:
-        os.killpg(server.process.pid, signal.SIGTERM)
-        try:
-            server.process.wait(STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.process.pid, signal.SIGKILL)
-            server.process.wait()
-    return server.process.returncode

@@ -36,7 +36,7 @@ async def list_spaces(request: Request, context: RequestContext) -> Response:
 
 
 def routes(*, spaces: SpaceCache) -> list[ApiRoute]:
-    """The Spaces API's routes; those naming one space read and forget it through `spaces`."""
+    """The Spaces API's routes; those naming one space read it through `spaces`."""
 
     async def get_space(request: Request, context: RequestContext) -> Response:
         """GET /api/spaces/space/{id}."""

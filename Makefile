@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The tests start dozens of Python processes (xdist workers, servers) that import the same
+# modules: let them write and reuse bytecode, whatever the shell says (`make install`
+# compiles the dependencies' bytecode once). Without it, each recompiles every module.
+unexport PYTHONDONTWRITEBYTECODE
 # pytest-xdist workers for `make pytest` and `make test-fast`: one per core.
 WORKERS ?= auto
 PYTEST_PARALLEL := -n $(WORKERS) --dist worksteal
@@ -33,7 +37,8 @@ $(UV):
 # .venv/bin/lint-imports puts on the path (see [dependency-groups] in pyproject.toml).
 $(STAMP): pyproject.toml requirements-dev.lock requirements-imports.lock | $(UV)
 	$(PYTHON) -m venv --without-pip $(VENV)
-	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes requirements-dev.lock
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes --compile-bytecode \
+		requirements-dev.lock
 	$(UV) pip install --quiet --python $(BIN)/python --no-deps -e .
 	rm -rf $(VENV)/import-linter
 	$(UV) pip install --quiet --python $(BIN)/python --target $(VENV)/import-linter \

@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from opencases.db import connect
+from opencases.db.migrate import is_current
 from opencases.db.migrate import migrate as migrate_database
 from opencases.logs import configure_logging, log
 from opencases.security.users import service as users_service
@@ -22,6 +23,15 @@ def _settings(config: str | None, **overrides: Any) -> Settings:
     return load_settings(config, **overrides)
 
 
+async def schema_is_current(settings: Settings) -> bool:
+    """Whether the database needs no migration."""
+    db = await connect(settings.database_url, pool_size=1)
+    try:
+        return await is_current(db)
+    finally:
+        await db.close()
+
+
 async def bootstrap(settings: Settings) -> str | None:
     """Create the `elastic` user on first start; its generated password, if one was made."""
     db = await connect(settings.database_url, pool_size=1)
@@ -33,7 +43,8 @@ async def bootstrap(settings: Settings) -> str | None:
 
 def prepare(settings: Settings) -> None:
     """Migrate the database and make sure `elastic` exists (printing a new password once)."""
-    migrate_database(settings.database_url)
+    if not asyncio.run(schema_is_current(settings)):
+        migrate_database(settings.database_url)
     password = asyncio.run(bootstrap(settings))
     if password:
         click.echo(

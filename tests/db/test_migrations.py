@@ -5,13 +5,16 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from opencases.db.migrate import migrate
+from opencases.db import connect
+from opencases.db.migrate import HEAD_REVISION, alembic_config, is_current, migrate
 from opencases.db.tables import metadata
 
 
@@ -48,3 +51,25 @@ def test_every_space_scoped_table_cascades_from_spaces() -> None:
         (foreign_key,) = table.columns["space_id"].foreign_keys
         assert foreign_key.column.table.name == "spaces"
         assert foreign_key.ondelete == "CASCADE"
+
+
+def test_the_head_revision_is_alembics() -> None:
+    script = ScriptDirectory.from_config(alembic_config("sqlite:///unused.db"))
+    assert script.get_heads() == [HEAD_REVISION]
+
+
+async def schema_is_current(url: str) -> bool:
+    """is_current() on a new connection to `url`."""
+    db = await connect(url, pool_size=1)
+    try:
+        return await is_current(db)
+    finally:
+        await db.close()
+
+
+def test_only_a_database_at_the_head_revision_is_current(fresh_database_url: str) -> None:
+    assert asyncio.run(schema_is_current(fresh_database_url)) is False
+    migrate(fresh_database_url)
+    assert asyncio.run(schema_is_current(fresh_database_url)) is True
+    command.downgrade(alembic_config(fresh_database_url), "-1")
+    assert asyncio.run(schema_is_current(fresh_database_url)) is False

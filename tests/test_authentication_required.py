@@ -83,6 +83,7 @@ class Call:
 
     body: Mapping[str, Any] | None = None
     params: Mapping[str, str] = field(default_factory=dict)
+    query: Mapping[str, str] = field(default_factory=dict)
     # The 403 message for a route that requires a privilege; None for an opt-out route.
     forbidden: str | None = None
     # Why OpenCases' 403 still differs from Kibana's (the case is an expected failure).
@@ -103,7 +104,47 @@ CONNECTOR = {
     "config": {"url": "http://127.0.0.1:9/hook", "hasAuth": False},
 }
 
+CASE = {
+    "title": "A case",
+    "description": "What happened.",
+    "tags": ["a tag"],
+    "connector": {"id": "none", "name": "none", "type": ".none", "fields": None},
+    "settings": {"syncAlerts": False},
+    "owner": "securitySolution",
+}
+ON_THE_CASE = 'with owners: "securitySolution"'
+
 CALLS: dict[str, Call] = {
+    "POST /api/cases": Call(body=CASE, forbidden=f"Unauthorized to create case {ON_THE_CASE}"),
+    "PATCH /api/cases": Call(
+        body={"cases": [{"id": "$case", "version": "$case_version", "title": "New title"}]},
+        forbidden=f"Unauthorized to update case {ON_THE_CASE}",
+    ),
+    "DELETE /api/cases": Call(
+        query={"ids": "$case"}, forbidden=f"Unauthorized to delete case {ON_THE_CASE}"
+    ),
+    "GET /api/cases/_find": Call(forbidden="Unauthorized to access cases of any owner"),
+    "GET /api/cases/tags": Call(forbidden="Unauthorized to access case of any owner"),
+    "GET /api/cases/reporters": Call(forbidden="Unauthorized to access case of any owner"),
+    "GET /internal/cases/categories": Call(forbidden="Unauthorized to access cases of any owner"),
+    "POST /internal/cases/_search": Call(
+        body={"owner": []}, forbidden="Unauthorized to access cases of any owner"
+    ),
+    "POST /internal/cases/_bulk_get": Call(body={"ids": ["$case"]}),
+    "GET /api/cases/{case_id}": Call(
+        params={"case_id": "$case"}, forbidden=f"Unauthorized to access case {ON_THE_CASE}"
+    ),
+    "GET /api/cases/{case_id}/resolve": Call(
+        params={"case_id": "$case"}, forbidden=f"Unauthorized to access case {ON_THE_CASE}"
+    ),
+    "GET /api/cases/{case_id}/user_actions/_find": Call(
+        params={"case_id": "$case"},
+        forbidden="Unauthorized to access user actions of any owner",
+    ),
+    "GET /internal/cases/{case_id}/user_actions/_stats": Call(
+        params={"case_id": "$case"},
+        forbidden="Unauthorized to access user actions of any owner",
+    ),
     "GET /api/cases/configure": Call(
         forbidden="Unauthorized to access case configurations of any owner"
     ),
@@ -287,10 +328,13 @@ async def world(app: Starlette, client: httpx.AsyncClient) -> World:
         configuration = await expect(
             await client.post(f"{prefix}/api/cases/configure", json=CONFIGURATION), 200
         )
+        case = await expect(await client.post(f"{prefix}/api/cases", json=CASE), 200)
         objects[prefix] = {
             "connector": connector_id,
             "configuration": configuration["id"],
             "version": configuration["version"],
+            "case": case["id"],
+            "case_version": case["version"],
         }
     return World(
         objects=objects,
@@ -311,6 +355,8 @@ def resolve(value: Any, objects: Mapping[str, str]) -> Any:
         return objects[value[1:]]
     if isinstance(value, Mapping):
         return {key: resolve(item, objects) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(item, objects) for item in value]
     return value
 
 
@@ -321,6 +367,8 @@ def request_args(route: ApiRoute, call: Call, objects: Mapping[str, str]) -> dic
     args: dict[str, Any] = {"method": route.method, "url": path}
     if call.body is not None:
         args["json"] = resolve(call.body, objects)
+    if call.query:
+        args["params"] = resolve(call.query, objects)
     return args
 
 

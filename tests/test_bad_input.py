@@ -39,6 +39,7 @@ def error(status: int, message: str) -> dict[str, Any]:
         400: "Bad Request",
         401: "Unauthorized",
         404: "Not Found",
+        405: "Method Not Allowed",
         413: "Request Entity Too Large",
     }
     return {"statusCode": status, "error": phrases[status], "message": message}
@@ -237,18 +238,36 @@ async def test_a_huge_body_without_content_length_is_refused_as_it_streams(
         assert await snapshot(db) == before, where
 
 
+CASE = {
+    "title": "A case",
+    "description": "What happened.",
+    "tags": [],
+    "connector": {"id": "none", "name": "none", "type": ".none", "fields": None},
+    "settings": {"syncAlerts": False},
+    "owner": "cases",
+}
+
 # The routes that take no body but whose method has one, and the object each names.
 UNREAD_BODY_PARAMS = {
     "DELETE /api/actions/connector/{id}": "a-connector",
     "DELETE /api/spaces/space/{id}": "space1",
     "DELETE /internal/security/users/{username}": "someone",
     "DELETE /api/security/role/{name}": "somerole",
+    "DELETE /api/cases": "$case",
 }
 
 
+def unread_path(route: ApiRoute, case_id: str) -> str:
+    """The path naming the object UNREAD_BODY_PARAMS gives the route (`$case`: the case)."""
+    value = UNREAD_BODY_PARAMS[f"{route.method} {route.path}"]
+    if value == "$case":
+        return f"{route.path}?ids={case_id}"
+    return concrete_path(route, value)
+
+
 @pytest.fixture
-async def deletable(client: httpx.AsyncClient) -> None:
-    """An object for each route of UNREAD_BODY_PARAMS to name."""
+async def deletable(client: httpx.AsyncClient) -> str:
+    """An object for each route of UNREAD_BODY_PARAMS to name; the case's id."""
     connector = {
         "name": "A webhook",
         "connector_type_id": ".webhook",
@@ -266,10 +285,13 @@ async def deletable(client: httpx.AsyncClient) -> None:
     ):
         response = await client.request(method, url, json=body)
         assert response.status_code in (200, 204), response.text
+    response = await client.post("/api/cases", json=CASE)
+    assert response.status_code == 200, response.text
+    return str(response.json()["id"])
 
 
 async def test_a_route_taking_no_body_refuses_a_malformed_or_huge_one_and_keeps_the_object(
-    app: Starlette, client: httpx.AsyncClient, db: Database, deletable: None
+    app: Starlette, client: httpx.AsyncClient, db: Database, deletable: str
 ) -> None:
     # hapi parses the payload of every method but GET and HEAD, whether or not the route
     # reads it: a DELETE with a malformed or huge body is refused, and deletes nothing.
@@ -277,7 +299,7 @@ async def test_a_route_taking_no_body_refuses_a_malformed_or_huge_one_and_keeps_
     assert sorted(f"{r.method} {r.path}" for r in unread) == sorted(UNREAD_BODY_PARAMS)
     before = await snapshot(db)
     for route in unread:
-        path = concrete_path(route, UNREAD_BODY_PARAMS[f"{route.method} {route.path}"])
+        path = unread_path(route, deletable)
         for raw, expected in (
             (b'{"force": tru', INVALID_JSON),
             (b"{\xff}", INVALID_JSON),
@@ -289,7 +311,7 @@ async def test_a_route_taking_no_body_refuses_a_malformed_or_huge_one_and_keeps_
             assert await snapshot(db) == before, route.path
     # A body that parses is ignored, as Kibana ignores it.
     for route in unread:
-        path = concrete_path(route, UNREAD_BODY_PARAMS[f"{route.method} {route.path}"])
+        path = unread_path(route, deletable)
         response = await client.request(route.method, path, content=b'{"ignored":[1]}')
         assert response.status_code == route.status, response.text
 
@@ -335,8 +357,18 @@ async def test_a_nul_after_any_path_names_no_route(
         if "{" in route.path:
             continue
         for suffix in ("%00", "%FF", "%00/x"):
-            response = await client.request(route.method, concrete_path(route) + suffix)
-            assert (response.status_code, response.json()) == (404, NOT_FOUND), route.path
+            path = concrete_path(route) + suffix
+            response = await client.request(route.method, path)
+            expected = NOT_FOUND
+            case_id = path.removeprefix("/api/cases/").replace("%FF", "\ufffd")
+            if suffix == "%FF" and path != case_id and "/" not in case_id:
+                # `/api/cases/_find\ufffd` is a case id: a path of GET /api/cases/{case_id}.
+                expected = (
+                    error(404, f"Saved object [cases/{case_id}] not found")
+                    if route.method == "GET"
+                    else error(405, "Method Not Allowed")
+                )
+            assert response.json() == expected, route.path
     assert await snapshot(db) == before
 
 

@@ -149,6 +149,8 @@ class RequestHandler:
         endpoints, path_params = found
         run = endpoints.get(scope["method"])
         if run is None:
+            if any("\x00" in value for value in path_params.values()):
+                return error_response(NotFound())  # a path holding U+0000 names nothing
             allow = ", ".join(endpoints)
             return error_response(MethodNotAllowed(headers={"allow": allow}))
         for name, value in path_params.items():

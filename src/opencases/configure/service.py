@@ -422,3 +422,12 @@ async def count_connector_references(
     """How many configurations of the space refer to each of `connector_ids` (absent: none)."""
     counts = await store.connector_counts(db, space_id=space_id)
     return {key: counts[key] for key in connector_ids if key in counts}
+
+
+# --- what cases read of their configuration --------------------------------------------
+
+
+async def custom_fields_of(*, db: Executor, space_id: str, owner: str) -> list[CustomField] | None:
+    """The custom fields the owner's configuration in the space defines (None: no configuration)."""
+    configuration = await store.get_by_owner(db, space_id=space_id, owner=owner)
+    return None if configuration is None else configuration.customFields

@@ -244,3 +244,12 @@ async def connector_counts(db: Executor, *, space_id: str) -> dict[str, int]:
         {"space_id": space_id},
     )
     return {row["connector_id"]: int(row["uses"]) for row in rows}
+
+
+async def get_by_owner(db: Executor, *, space_id: str, owner: str) -> ConfigurationRecord | None:
+    """The owner's configuration in a space, or None."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM case_configurations WHERE space_id = :space_id AND owner = :owner",
+        {"space_id": space_id, "owner": owner},
+    )
+    return _configuration(row) if row else None

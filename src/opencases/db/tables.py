@@ -176,3 +176,103 @@ connector_tokens = Table(
     timestamp("created_at"),
     timestamp("updated_at"),
 )
+
+# Cases: Kibana's `cases` saved objects, one row each. The integer `seq` is the row's
+# address for the full-text index (SQLite FTS5 indexes rowids; see migration 0007); `id`
+# is the case id of the API.
+cases = Table(
+    "cases",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("id", Text, nullable=False, unique=True),
+    space_id_column(),
+    Column("owner", Text, nullable=False),
+    # The case number in its space, given at creation (case_counters), never reused.
+    Column("incremental_id", BigInteger, nullable=False),
+    Column("title", Text, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("tags", Json, nullable=False),
+    Column("status", Text, nullable=False),
+    Column("severity", Text, nullable=False),
+    Column("connector", Json, nullable=False),
+    Column("connector_id", Text, nullable=False),
+    Column("settings", Json, nullable=False),
+    Column("assignees", Json, nullable=False),
+    Column("category", Text),
+    Column("custom_fields", Json, nullable=False),
+    Column("observables", Json, nullable=False),
+    Column("external_service", Json),
+    # The status figures Kibana adds on the first status change (in_progress_at,
+    # time_to_*): absent keys stay absent in the answer, so they are kept as one object.
+    Column("timing", Json, nullable=False),
+    Column("duration", BigInteger),
+    timestamp("closed_at", nullable=True),
+    Column("closed_by", Json),
+    timestamp("created_at"),
+    Column("created_by", Json, nullable=False),
+    # The reporter again, for the reporters filter and list without reading JSON in SQL.
+    Column("reporter", Text, nullable=False),
+    Column("reporter_profile_uid", Text),
+    timestamp("updated_at", nullable=True),
+    Column("updated_by", Json),
+    Column("total_comments", BigInteger, nullable=False),
+    Column("total_alerts", BigInteger, nullable=False),
+    Column("user_action_count", BigInteger, nullable=False),
+    Column("revision", BigInteger, nullable=False),
+    UniqueConstraint("space_id", "incremental_id"),
+    Index("ix_cases_space_id_created_at", "space_id", "created_at"),
+    Index("ix_cases_space_id_updated_at", "space_id", "updated_at"),
+    Index("ix_cases_space_id_owner_status", "space_id", "owner", "status"),
+    Index("ix_cases_space_id_severity", "space_id", "severity"),
+    Index("ix_cases_space_id_category", "space_id", "category"),
+    Index("ix_cases_space_id_reporter", "space_id", "reporter"),
+)
+
+# A case's tags and assignees again, one row each: what the filters and lists search.
+case_tags = Table(
+    "case_tags",
+    metadata,
+    Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    space_id_column(),
+    Column("tag", Text, nullable=False),
+    PrimaryKeyConstraint("case_id", "tag"),
+    Index("ix_case_tags_space_id_tag", "space_id", "tag"),
+)
+
+case_assignees = Table(
+    "case_assignees",
+    metadata,
+    Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    space_id_column(),
+    Column("uid", Text, nullable=False),
+    PrimaryKeyConstraint("case_id", "uid"),
+    Index("ix_case_assignees_space_id_uid", "space_id", "uid"),
+)
+
+# The last case number given in each space (Kibana's cases-incrementing-id object).
+case_counters = Table(
+    "case_counters",
+    metadata,
+    Column("space_id", Text, ForeignKey("spaces.id", ondelete="CASCADE"), primary_key=True),
+    Column("last_id", BigInteger, nullable=False),
+)
+
+# Kibana's cases-user-actions: every change to a case, in the transaction that made it.
+case_user_actions = Table(
+    "case_user_actions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    # The action's place in its case's history (1, 2, ...): the order of equal timestamps.
+    Column("position", BigInteger, nullable=False),
+    Column("owner", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    Column("action", Text, nullable=False),
+    Column("payload", Json, nullable=False),
+    Column("comment_id", Text),
+    # The attachment type of a `comment` action (its payload's comment.type), for filters.
+    Column("comment_type", Text),
+    timestamp("created_at"),
+    Column("created_by", Json, nullable=False),
+    UniqueConstraint("case_id", "position"),
+)

@@ -72,6 +72,12 @@ class MethodNotAllowed(KibanaError):
     status_code = 405
 
 
+class NotAcceptable(KibanaError):
+    """406: Kibana's answer to an update that changes nothing."""
+
+    status_code = 406
+
+
 class Conflict(KibanaError):
     """409: the object exists already, or changed since it was read."""
 

@@ -1,0 +1,1 @@
+"""Cases: Kibana's cases, their activity (user actions), search and figures."""

@@ -1,0 +1,279 @@
+"""The Cases API: /api/cases and Kibana's internal case routes."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opencases.cases import find, service
+from opencases.cases.schemas import (
+    MAX_DELETE_IDS_LENGTH,
+    BulkGetRequest,
+    BulkGetResponse,
+    Case,
+    CasePostRequest,
+    CaseResolveResponse,
+    CasesFindResponse,
+    CasesPatchRequest,
+    FindQuery,
+    OwnerQuery,
+    SearchRequest,
+    UserActionsFindQuery,
+    UserActionsFindResponse,
+    UserActionStats,
+)
+from opencases.configure.schemas import UserRef
+from opencases.kibana.http import (
+    ApiRoute,
+    OptOut,
+    Requires,
+    decode_body,
+    decode_query,
+    json_response,
+    no_content,
+)
+from opencases.kibana.validation import Items, RequestStruct, query_values, validate
+from opencases.security.context import RequestContext
+
+
+class DeleteQuery(RequestStruct, kw_only=True):
+    """Query of DELETE /api/cases: the ids, as a JSON array, repeated keys or one id."""
+
+    ids: Annotated[list[str], Items("ids", min=1, max=MAX_DELETE_IDS_LENGTH)]
+
+
+def _case_id(request: Request) -> str:
+    return str(request.path_params["case_id"])
+
+
+async def create_case(request: Request, context: RequestContext) -> Response:
+    """POST /api/cases."""
+    body = await decode_body(request, CasePostRequest, limit=context.settings.max_payload_bytes)
+    return json_response(await service.create(context=context, request=body))
+
+
+async def update_cases(request: Request, context: RequestContext) -> Response:
+    """PATCH /api/cases."""
+    body = await decode_body(request, CasesPatchRequest, limit=context.settings.max_payload_bytes)
+    return json_response(await service.update(context=context, request=body))
+
+
+async def delete_cases(request: Request, context: RequestContext) -> Response:
+    """DELETE /api/cases?ids=."""
+    values = query_values(request.query_params.multi_items())
+    ids = values.get("ids")
+    # config-schema's arrayOf reads a JSON array sent as one value; one plain id is a list of one.
+    if isinstance(ids, str):
+        try:
+            parsed = json.loads(ids) if ids.startswith("[") else [ids]
+        except ValueError:
+            parsed = ids
+        values["ids"] = parsed
+    query = validate(DeleteQuery, values, style="config-schema", where="request query")
+    await service.delete(context=context, ids=query.ids)
+    return no_content()
+
+
+async def get_case(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/{case_id}."""
+    return json_response(await service.get(context=context, case_id=_case_id(request)))
+
+
+async def resolve_case(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/{case_id}/resolve."""
+    return json_response(await service.resolve(context=context, case_id=_case_id(request)))
+
+
+async def find_cases(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/_find."""
+    query = decode_query(request, FindQuery)
+    return json_response(await find.find(context=context, query=query))
+
+
+async def search_cases(request: Request, context: RequestContext) -> Response:
+    """POST /internal/cases/_search."""
+    body = await decode_body(request, SearchRequest, limit=context.settings.max_payload_bytes)
+    return json_response(await find.find(context=context, query=body))
+
+
+async def bulk_get_cases(request: Request, context: RequestContext) -> Response:
+    """POST /internal/cases/_bulk_get."""
+    body = await decode_body(request, BulkGetRequest, limit=context.settings.max_payload_bytes)
+    return json_response(await service.bulk_get(context=context, ids=body.ids))
+
+
+async def get_tags(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/tags."""
+    query = decode_query(request, OwnerQuery)
+    return json_response(await find.tags(context=context, query=query))
+
+
+async def get_reporters(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/reporters."""
+    query = decode_query(request, OwnerQuery)
+    return json_response(await find.reporters(context=context, query=query))
+
+
+async def get_categories(request: Request, context: RequestContext) -> Response:
+    """GET /internal/cases/categories."""
+    query = decode_query(request, OwnerQuery)
+    return json_response(await find.categories(context=context, query=query))
+
+
+async def find_user_actions(request: Request, context: RequestContext) -> Response:
+    """GET /api/cases/{case_id}/user_actions/_find."""
+    query = decode_query(request, UserActionsFindQuery)
+    found = await service.find_user_actions(context=context, case_id=_case_id(request), query=query)
+    return json_response(found)
+
+
+async def user_action_stats(request: Request, context: RequestContext) -> Response:
+    """GET /internal/cases/{case_id}/user_actions/_stats."""
+    return json_response(
+        await service.user_action_stats(context=context, case_id=_case_id(request))
+    )
+
+
+READ = Requires("cases", "read")
+WRITE = Requires("cases", "all")
+
+
+def routes() -> list[ApiRoute]:
+    """The Cases API's routes."""
+    return [
+        ApiRoute(
+            method="POST",
+            path="/api/cases",
+            handler=create_case,
+            summary="Create a case",
+            tag="cases",
+            authz=WRITE,
+            body=CasePostRequest,
+            response=Case,
+        ),
+        ApiRoute(
+            method="PATCH",
+            path="/api/cases",
+            handler=update_cases,
+            summary="Update cases",
+            tag="cases",
+            authz=WRITE,
+            body=CasesPatchRequest,
+            response=list[Case],
+        ),
+        ApiRoute(
+            method="DELETE",
+            path="/api/cases",
+            handler=delete_cases,
+            summary="Delete cases",
+            tag="cases",
+            authz=WRITE,
+            query=DeleteQuery,
+            status=204,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/cases/_find",
+            handler=find_cases,
+            summary="Search cases",
+            tag="cases",
+            authz=READ,
+            query=FindQuery,
+            response=CasesFindResponse,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/cases/tags",
+            handler=get_tags,
+            summary="Get case tags",
+            tag="cases",
+            authz=READ,
+            query=OwnerQuery,
+            response=list[str],
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/cases/reporters",
+            handler=get_reporters,
+            summary="Get case creators",
+            tag="cases",
+            authz=READ,
+            query=OwnerQuery,
+            response=list[UserRef],
+        ),
+        ApiRoute(
+            method="GET",
+            path="/internal/cases/categories",
+            handler=get_categories,
+            summary="Get case categories",
+            tag="cases",
+            authz=READ,
+            access="internal",
+            query=OwnerQuery,
+            response=list[str],
+        ),
+        ApiRoute(
+            method="POST",
+            path="/internal/cases/_search",
+            handler=search_cases,
+            summary="Search cases with custom field filters",
+            tag="cases",
+            authz=READ,
+            access="internal",
+            body=SearchRequest,
+            response=CasesFindResponse,
+        ),
+        ApiRoute(
+            method="POST",
+            path="/internal/cases/_bulk_get",
+            handler=bulk_get_cases,
+            summary="Get cases by id",
+            tag="cases",
+            authz=OptOut("the cases client answers each unreadable case as an error entry"),
+            access="internal",
+            body=BulkGetRequest,
+            response=BulkGetResponse,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/cases/{case_id}",
+            handler=get_case,
+            summary="Get a case",
+            tag="cases",
+            authz=READ,
+            response=Case,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/cases/{case_id}/resolve",
+            handler=resolve_case,
+            summary="Resolve a case",
+            tag="cases",
+            authz=READ,
+            access="internal",
+            response=CaseResolveResponse,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/api/cases/{case_id}/user_actions/_find",
+            handler=find_user_actions,
+            summary="Find a case's activity",
+            tag="cases",
+            authz=READ,
+            query=UserActionsFindQuery,
+            response=UserActionsFindResponse,
+        ),
+        ApiRoute(
+            method="GET",
+            path="/internal/cases/{case_id}/user_actions/_stats",
+            handler=user_action_stats,
+            summary="Count a case's activity",
+            tag="cases",
+            authz=READ,
+            access="internal",
+            response=UserActionStats,
+        ),
+    ]

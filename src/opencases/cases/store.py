@@ -1,0 +1,418 @@
+"""SQL for cases, their tags, assignees and numbers, and their user actions."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from opencases.cases.schemas import CaseSettings, ExternalService, UserAction
+from opencases.cases.search import Query
+from opencases.configure.schemas import Assignee, CaseConnector, CustomFieldValue, UserRef
+from opencases.db import Executor, Row, in_list, to_json
+from opencases.kibana.versions import encode_version
+
+
+class CaseRecord(msgspec.Struct, kw_only=True):
+    """A stored case."""
+
+    id: str
+    space_id: str
+    owner: str
+    incremental_id: int
+    title: str
+    description: str
+    tags: list[str]
+    status: str
+    severity: str
+    connector: CaseConnector
+    settings: CaseSettings
+    assignees: list[Assignee]
+    category: str | None
+    customFields: list[CustomFieldValue]
+    observables: list[Any]
+    external_service: ExternalService | None
+    timing: dict[str, Any]
+    duration: int | None
+    closed_at: str | None
+    closed_by: UserRef | None
+    created_at: str
+    created_by: UserRef
+    updated_at: str | None
+    updated_by: UserRef | None
+    total_comments: int
+    total_alerts: int
+    user_action_count: int
+    revision: int
+
+
+_COLUMNS = (
+    "id, space_id, owner, incremental_id, title, description, tags, status, severity,"
+    " connector, settings, assignees, category, custom_fields, observables, external_service,"
+    " timing, duration, closed_at, closed_by, created_at, created_by, updated_at, updated_by,"
+    " total_comments, total_alerts, user_action_count, revision"
+)
+
+
+def columns(alias: str) -> str:
+    """The columns case_record reads, of the cases table named `alias` in a query."""
+    return ", ".join(f"{alias}.{name.strip()}" for name in _COLUMNS.split(","))
+
+
+COLUMNS = columns("cases")
+
+_decode_tags = msgspec.json.Decoder(list[str]).decode
+_decode_connector = msgspec.json.Decoder(CaseConnector).decode
+_decode_settings = msgspec.json.Decoder(CaseSettings).decode
+_decode_assignees = msgspec.json.Decoder(list[Assignee]).decode
+_decode_custom_fields = msgspec.json.Decoder(list[CustomFieldValue]).decode
+_decode_list = msgspec.json.Decoder(list[Any]).decode
+_decode_object = msgspec.json.Decoder(dict[str, Any]).decode
+_decode_external_service = msgspec.json.Decoder(ExternalService).decode
+_decode_user = msgspec.json.Decoder(UserRef).decode
+
+
+def _optional_user(value: str | None) -> UserRef | None:
+    return None if value is None else _decode_user(value)
+
+
+def case_record(row: Row) -> CaseRecord:
+    """A CaseRecord from a row of COLUMNS."""
+    external_service = row["external_service"]
+    return CaseRecord(
+        id=row["id"],
+        space_id=row["space_id"],
+        owner=row["owner"],
+        incremental_id=row["incremental_id"],
+        title=row["title"],
+        description=row["description"],
+        tags=_decode_tags(row["tags"]),
+        status=row["status"],
+        severity=row["severity"],
+        connector=_decode_connector(row["connector"]),
+        settings=_decode_settings(row["settings"]),
+        assignees=_decode_assignees(row["assignees"]),
+        category=row["category"],
+        customFields=_decode_custom_fields(row["custom_fields"]),
+        observables=_decode_list(row["observables"]),
+        external_service=(
+            None if external_service is None else _decode_external_service(external_service)
+        ),
+        timing=_decode_object(row["timing"]),
+        duration=row["duration"],
+        closed_at=row["closed_at"],
+        closed_by=_optional_user(row["closed_by"]),
+        created_at=row["created_at"],
+        created_by=_decode_user(row["created_by"]),
+        updated_at=row["updated_at"],
+        updated_by=_optional_user(row["updated_by"]),
+        total_comments=row["total_comments"],
+        total_alerts=row["total_alerts"],
+        user_action_count=row["user_action_count"],
+        revision=row["revision"],
+    )
+
+
+def _optional_json(value: Any) -> str | None:
+    return None if value is None else to_json(value)
+
+
+# What a case's columns hold, by record field: JSON columns are encoded.
+_JSON_FIELDS = {
+    "tags": "tags",
+    "connector": "connector",
+    "settings": "settings",
+    "assignees": "assignees",
+    "customFields": "custom_fields",
+    "observables": "observables",
+    "timing": "timing",
+    "created_by": "created_by",
+}
+_OPTIONAL_JSON_FIELDS = {
+    "external_service": "external_service",
+    "closed_by": "closed_by",
+    "updated_by": "updated_by",
+}
+
+
+def _column_values(record: CaseRecord, fields: Sequence[str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(record, name)
+        if name in _JSON_FIELDS:
+            values[_JSON_FIELDS[name]] = to_json(value)
+        elif name in _OPTIONAL_JSON_FIELDS:
+            values[_OPTIONAL_JSON_FIELDS[name]] = _optional_json(value)
+        else:
+            values[name] = value
+        if name == "connector":
+            values["connector_id"] = record.connector.id
+    return values
+
+
+async def next_incremental_id(tx: Executor, *, space_id: str) -> int:
+    """The next case number of a space, taken in the caller's transaction (row-locked)."""
+    row = await tx.fetch_one(
+        "INSERT INTO case_counters (space_id, last_id) VALUES (:space_id, 1)"
+        " ON CONFLICT (space_id) DO UPDATE SET last_id = case_counters.last_id + 1"
+        " RETURNING last_id",
+        {"space_id": space_id},
+    )
+    assert row is not None
+    return int(row["last_id"])
+
+
+async def insert(tx: Executor, record: CaseRecord) -> None:
+    """Store a new case, its tags and its assignees."""
+    values = _column_values(record, msgspec.structs.asdict(record).keys())  # type: ignore[arg-type]
+    values["reporter"] = record.created_by.username or ""
+    values["reporter_profile_uid"] = record.created_by.profile_uid or None
+    columns = ", ".join(values)
+    placeholders = ", ".join(f":{name}" for name in values)
+    await tx.execute(f"INSERT INTO cases ({columns}) VALUES ({placeholders})", values)
+    await _put_tags(tx, record)
+    await _put_assignees(tx, record)
+
+
+async def update(tx: Executor, record: CaseRecord, *, fields: Sequence[str], expected: int) -> bool:
+    """Write `fields` of a case (and its revision) if it is still at revision `expected`."""
+    values = _column_values(record, [*fields, "revision"])
+    assignments = ", ".join(f"{name} = :{name}" for name in values)
+    changed = await tx.execute(
+        f"UPDATE cases SET {assignments} WHERE id = :case_id AND revision = :expected",
+        {**values, "case_id": record.id, "expected": expected},
+    )
+    if not changed:
+        return False
+    if "tags" in fields:
+        await tx.execute("DELETE FROM case_tags WHERE case_id = :id", {"id": record.id})
+        await _put_tags(tx, record)
+    if "assignees" in fields:
+        await tx.execute("DELETE FROM case_assignees WHERE case_id = :id", {"id": record.id})
+        await _put_assignees(tx, record)
+    return True
+
+
+async def _put_tags(tx: Executor, record: CaseRecord) -> None:
+    for tag in dict.fromkeys(record.tags):
+        await tx.execute(
+            "INSERT INTO case_tags (case_id, space_id, tag) VALUES (:case_id, :space_id, :tag)",
+            {"case_id": record.id, "space_id": record.space_id, "tag": tag},
+        )
+
+
+async def _put_assignees(tx: Executor, record: CaseRecord) -> None:
+    for uid in dict.fromkeys(assignee.uid for assignee in record.assignees):
+        await tx.execute(
+            "INSERT INTO case_assignees (case_id, space_id, uid)"
+            " VALUES (:case_id, :space_id, :uid)",
+            {"case_id": record.id, "space_id": record.space_id, "uid": uid},
+        )
+
+
+async def get(db: Executor, *, space_id: str, case_id: str) -> CaseRecord | None:
+    """A case of the space, or None."""
+    row = await db.fetch_one(
+        f"SELECT {COLUMNS} FROM cases WHERE id = :id AND space_id = :space_id",
+        {"id": case_id, "space_id": space_id},
+    )
+    return None if row is None else case_record(row)
+
+
+async def get_many(db: Executor, *, space_id: str, case_ids: Sequence[str]) -> list[CaseRecord]:
+    """The cases of the space among `case_ids` (in no order)."""
+    # An id holding U+0000 names no case (and PostgreSQL cannot compare it).
+    case_ids = [case_id for case_id in dict.fromkeys(case_ids) if "\x00" not in case_id]
+    if not case_ids:
+        return []
+    placeholders, params = in_list("id", case_ids)
+    rows = await db.fetch_all(
+        f"SELECT {COLUMNS} FROM cases WHERE space_id = :space_id AND id IN ({placeholders})",
+        {**params, "space_id": space_id},
+    )
+    return [case_record(row) for row in rows]
+
+
+async def delete(tx: Executor, *, case_ids: Sequence[str]) -> None:
+    """Delete cases; their tags, assignees and user actions go with them (cascade)."""
+    placeholders, params = in_list("id", case_ids)
+    for table, column in [
+        ("case_user_actions", "case_id"),
+        ("case_tags", "case_id"),
+        ("case_assignees", "case_id"),
+        ("cases", "id"),
+    ]:
+        await tx.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", params)
+
+
+# --- user actions -----------------------------------------------------------------------
+
+
+class UserActionRecord(msgspec.Struct, kw_only=True):
+    """A user action to store: what changed, how, and its payload."""
+
+    type: str
+    action: str
+    payload: dict[str, Any]
+    comment_id: str | None = None
+
+    @property
+    def comment_type(self) -> str | None:
+        """The attachment type of a `comment` action."""
+        comment = self.payload.get("comment") if self.type == "comment" else None
+        return comment.get("type") if isinstance(comment, dict) else None
+
+
+async def insert_user_actions(
+    tx: Executor,
+    *,
+    case_id: str,
+    owner: str,
+    first_position: int,
+    actions: Sequence[UserActionRecord],
+    ids: Sequence[str],
+    created_at: str,
+    created_by: UserRef,
+) -> None:
+    """Store a case's new user actions, numbered from `first_position`."""
+    creator = to_json(created_by)
+    for offset, (action_id, action) in enumerate(zip(ids, actions, strict=True)):
+        await tx.execute(
+            "INSERT INTO case_user_actions (id, case_id, position, owner, type, action,"
+            " payload, comment_id, comment_type, created_at, created_by) VALUES (:id, :case_id,"
+            " :position, :owner, :type, :action, :payload, :comment_id, :comment_type,"
+            " :created_at, :created_by)",
+            {
+                "id": action_id,
+                "case_id": case_id,
+                "position": first_position + offset,
+                "owner": owner,
+                "type": action.type,
+                "action": action.action,
+                "payload": to_json(action.payload),
+                "comment_id": action.comment_id,
+                "comment_type": action.comment_type,
+                "created_at": created_at,
+                "created_by": creator,
+            },
+        )
+
+
+def user_action(row: Row) -> UserAction:
+    """A UserAction from a case_user_actions row."""
+    return UserAction(
+        id=row["id"],
+        version=encode_version(1),
+        type=row["type"],
+        action=row["action"],
+        created_at=row["created_at"],
+        created_by=_decode_user(row["created_by"]),
+        owner=row["owner"],
+        payload=_decode_object(row["payload"]),
+        comment_id=row["comment_id"],
+    )
+
+
+USER_ACTION_COLUMNS = "id, type, action, created_at, created_by, owner, payload, comment_id"
+
+
+async def find_user_actions(
+    db: Executor,
+    *,
+    case_id: str,
+    where: str,
+    params: dict[str, Any],
+    descending: bool,
+    limit: int,
+    offset: int,
+) -> tuple[int, list[UserAction]]:
+    """The total of a case's user actions matching `where`, and one page of them."""
+    condition = f"case_id = :case_id AND ({where})"
+    arguments = {**params, "case_id": case_id}
+    total_row = await db.fetch_one(
+        f"SELECT count(*) AS total FROM case_user_actions WHERE {condition}", arguments
+    )
+    order = "DESC" if descending else "ASC"
+    rows = await db.fetch_all(
+        f"SELECT {USER_ACTION_COLUMNS} FROM case_user_actions WHERE {condition}"
+        f" ORDER BY created_at {order}, position {order} LIMIT :limit OFFSET :offset",
+        {**arguments, "limit": limit, "offset": offset},
+    )
+    total = 0 if total_row is None else int(total_row["total"])
+    return total, [user_action(row) for row in rows]
+
+
+async def all_user_actions(db: Executor, *, case_id: str) -> list[UserAction]:
+    """Every user action of a case, oldest first."""
+    rows = await db.fetch_all(
+        f"SELECT {USER_ACTION_COLUMNS} FROM case_user_actions WHERE case_id = :case_id"
+        " ORDER BY position",
+        {"case_id": case_id},
+    )
+    return [user_action(row) for row in rows]
+
+
+# --- lists ------------------------------------------------------------------------------
+
+
+async def count_by_status(db: Executor, *, where: Query) -> dict[str, int]:
+    """How many cases match `where` (over the cases table `c`), by status."""
+    rows = await db.fetch_all(
+        f"SELECT c.status AS status, count(*) AS total FROM cases c WHERE {where.where()}"
+        " GROUP BY c.status",
+        where.params,
+    )
+    return {row["status"]: int(row["total"]) for row in rows}
+
+
+async def find_page(
+    db: Executor, *, where: Query, order: str, limit: int, offset: int
+) -> list[CaseRecord]:
+    """The cases matching `where`, sorted by `order`, one page."""
+    rows = await db.fetch_all(
+        f"SELECT {columns('c')} FROM cases c WHERE {where.where()} ORDER BY {order}"
+        f" LIMIT {int(limit)} OFFSET {int(offset)}",
+        where.params,
+    )
+    return [case_record(row) for row in rows]
+
+
+async def tags(db: Executor, *, space_id: str, owners: Sequence[str]) -> list[str]:
+    """The distinct tags of the space's cases of `owners`, sorted."""
+    if not owners:
+        return []
+    placeholders, params = in_list("owner", owners)
+    rows = await db.fetch_all(
+        "SELECT DISTINCT t.tag AS tag FROM case_tags t JOIN cases c ON c.id = t.case_id"
+        f" WHERE t.space_id = :space_id AND c.owner IN ({placeholders}) ORDER BY t.tag",
+        {**params, "space_id": space_id},
+    )
+    return [row["tag"] for row in rows]
+
+
+async def categories(db: Executor, *, space_id: str, owners: Sequence[str]) -> list[str]:
+    """The distinct categories of the space's cases of `owners`, sorted."""
+    if not owners:
+        return []
+    placeholders, params = in_list("owner", owners)
+    rows = await db.fetch_all(
+        "SELECT DISTINCT category FROM cases WHERE space_id = :space_id"
+        f" AND category IS NOT NULL AND owner IN ({placeholders}) ORDER BY category",
+        {**params, "space_id": space_id},
+    )
+    return [row["category"] for row in rows]
+
+
+async def reporters(db: Executor, *, space_id: str, owners: Sequence[str]) -> list[UserRef]:
+    """Who created the space's cases of `owners`, by username, as their latest case says."""
+    if not owners:
+        return []
+    placeholders, params = in_list("owner", owners)
+    rows = await db.fetch_all(
+        "SELECT created_by FROM cases WHERE seq IN (SELECT max(seq) FROM cases"
+        f" WHERE space_id = :space_id AND owner IN ({placeholders}) GROUP BY reporter)"
+        " ORDER BY reporter",
+        {**params, "space_id": space_id},
+    )
+    return [_decode_user(row["created_by"]) for row in rows]

@@ -15,7 +15,7 @@ from opencases.cases.schemas import (
     SearchRequest,
 )
 from opencases.cases.search import CaseFilter, Query, listed
-from opencases.cases.service import _page, to_case
+from opencases.cases.service import page_of, to_case
 from opencases.configure import service as configure_service
 from opencases.configure.schemas import CustomField, UserRef
 from opencases.kibana.errors import BadRequest
@@ -73,7 +73,7 @@ class FoundCases(msgspec.Struct, kw_only=True):
 
 async def find(*, context: RequestContext, query: FindQuery | SearchRequest) -> msgspec.Raw:
     """The JSON of one page of cases and the counts by status (cached until the next write)."""
-    page, per_page = _page(query.page, query.perPage, max_per_page=MAX_CASES_PER_PAGE)
+    page, per_page = page_of(query.page, query.perPage, max_per_page=MAX_CASES_PER_PAGE)
     case_filter = await _case_filter(context, query)
     if isinstance(query, SearchRequest) and query.customFields is not UNSET:
         case_filter.custom_fields = await _custom_field_filters(context, query)

@@ -8,7 +8,7 @@ from typing import Annotated
 from starlette.requests import Request
 from starlette.responses import Response
 
-from opencases.cases import find, service
+from opencases.cases import activity, find, service
 from opencases.cases.schemas import (
     MAX_DELETE_IDS_LENGTH,
     BulkGetRequest,
@@ -126,14 +126,16 @@ async def get_categories(request: Request, context: RequestContext) -> Response:
 async def find_user_actions(request: Request, context: RequestContext) -> Response:
     """GET /api/cases/{case_id}/user_actions/_find."""
     query = decode_query(request, UserActionsFindQuery)
-    found = await service.find_user_actions(context=context, case_id=_case_id(request), query=query)
+    found = await activity.find_user_actions(
+        context=context, case_id=_case_id(request), query=query
+    )
     return json_response(found)
 
 
 async def user_action_stats(request: Request, context: RequestContext) -> Response:
     """GET /internal/cases/{case_id}/user_actions/_stats."""
     return json_response(
-        await service.user_action_stats(context=context, case_id=_case_id(request))
+        await activity.user_action_stats(context=context, case_id=_case_id(request))
     )
 
 

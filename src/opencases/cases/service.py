@@ -20,9 +20,6 @@ from opencases.cases.schemas import (
     CasePostRequest,
     CaseResolveResponse,
     CasesPatchRequest,
-    UserActionsFindQuery,
-    UserActionsFindResponse,
-    UserActionStats,
 )
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure import service as configure_service
@@ -49,10 +46,6 @@ RESOLVE = GET
 BULK_GET = Operation(name="getCase", verb="access", doc_type="cases", read_only=True)
 UPDATE = Operation(name="updateCase", verb="update", doc_type="case", read_only=False)
 DELETE = Operation(name="deleteCase", verb="delete", doc_type="case", read_only=False)
-FIND_USER_ACTIONS = Operation(
-    name="getUserActions", verb="access", doc_type="user actions", read_only=True
-)
-USER_ACTION_STATS = FIND_USER_ACTIONS
 
 # Fields of PATCH /api/cases that write a case column, in Kibana's user action order.
 PATCH_FIELDS = (
@@ -200,7 +193,8 @@ async def create(*, context: RequestContext, request: CasePostRequest) -> Case:
 # --- read ---------------------------------------------------------------------------------
 
 
-async def _readable(context: RequestContext, case_id: str, operation: Operation) -> CaseRecord:
+async def readable(context: RequestContext, case_id: str, operation: Operation) -> CaseRecord:
+    """A case of the request's space the caller may run `operation` on, or Kibana's 404/403."""
     record = await store.get(context.db, space_id=context.space.id, case_id=case_id)
     if record is None:
         raise saved_object_not_found(SAVED_OBJECT_TYPE, case_id)
@@ -210,12 +204,12 @@ async def _readable(context: RequestContext, case_id: str, operation: Operation)
 
 async def get(*, context: RequestContext, case_id: str) -> Case:
     """One case (Kibana 9: without its comments)."""
-    return to_case(await _readable(context, case_id, GET), comments=False)
+    return to_case(await readable(context, case_id, GET), comments=False)
 
 
 async def resolve(*, context: RequestContext, case_id: str) -> CaseResolveResponse:
     """One case as saved objects' resolve answers it: always an exact match here."""
-    record = await _readable(context, case_id, RESOLVE)
+    record = await readable(context, case_id, RESOLVE)
     return CaseResolveResponse(case=to_case(record), outcome="exactMatch")
 
 
@@ -372,52 +366,7 @@ async def delete(*, context: RequestContext, ids: Sequence[str]) -> None:
         await store.delete(tx, case_ids=list(found))
 
 
-# --- user actions -----------------------------------------------------------------------
-
-
-async def find_user_actions(
-    *, context: RequestContext, case_id: str, query: UserActionsFindQuery
-) -> UserActionsFindResponse:
-    """One page of a case's user actions, oldest first unless asked otherwise."""
-    page, per_page = _page(query.page, query.perPage, max_per_page=100)
-    await context.ensure_any_owner(FIND_USER_ACTIONS)
-    record = await _readable(context, case_id, FIND_USER_ACTIONS)
-    types = query.types
-    where, params = actions.type_filter([types] if isinstance(types, str) else given(types, []))
-    total, found = await store.find_user_actions(
-        context.db,
-        case_id=record.id,
-        where=where,
-        params=params,
-        descending=query.sortOrder == "desc",
-        limit=per_page,
-        offset=(page - 1) * per_page,
-    )
-    return UserActionsFindResponse(userActions=found, page=page, perPage=per_page, total=total)
-
-
-async def user_action_stats(*, context: RequestContext, case_id: str) -> UserActionStats:
-    """How many user actions a case has: on user comments, and the others."""
-    await context.ensure_any_owner(USER_ACTION_STATS)
-    record = await _readable(context, case_id, USER_ACTION_STATS)
-    total, _ = await store.find_user_actions(
-        context.db, case_id=record.id, where="1 = 1", params={}, descending=False, limit=0, offset=0
-    )
-    comments, _ = await store.find_user_actions(
-        context.db,
-        case_id=record.id,
-        where="comment_type = 'user'",
-        params={},
-        descending=False,
-        limit=0,
-        offset=0,
-    )
-    return UserActionStats(
-        total=total, total_comments=comments, total_other_actions=total - comments
-    )
-
-
-def _page(page: Any, per_page: Any, *, max_per_page: int) -> tuple[int, int]:
+def page_of(page: Any, per_page: Any, *, max_per_page: int) -> tuple[int, int]:
     """Kibana's paging defaults and limits (page 1, 20 per page)."""
     page = given(page, 1)
     per_page = given(per_page, 20)

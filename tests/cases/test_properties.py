@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from opencases.db import Database
-from tests.cases.conftest import ELASTIC
+from tests.configure.conftest import ELASTIC
 from tests.configure.test_properties import (
     CONNECTOR,
     JS_WHITESPACE,

@@ -12,7 +12,7 @@ end
 
 -- Rotating targets (BENCH_TARGETS_FILE, lines of "id<TAB>path<TAB>version"): each
 -- request takes a target, its body gets the target's version for %VERSION%, and the
--- answer's new version puts the target back. With more targets than connections no
+-- answer's new version (its first "id" and "version") puts the target back. With more targets than connections no
 -- two requests in flight share one, so no request is refused for a stale version.
 local targets_file = os.getenv("BENCH_TARGETS_FILE")
 if targets_file and targets_file ~= "" then
@@ -20,20 +20,29 @@ if targets_file and targets_file ~= "" then
   for line in io.lines(targets_file) do
     local id, path, version = line:match("^(%S+)\t(%S+)\t(%S+)$")
     paths[id] = path
-    table.insert(queue, {path, version})
+    table.insert(queue, {path, version, id})
   end
+  -- A body may also name the target's id (%ID%) and a counter (%N%), so that each change
+  -- differs from the last (an identical update is refused).
   local template = wrk.body
+  local counter = 0
   request = function()
     local target = table.remove(queue, 1)
     assert(target, "more connections than targets")
-    return wrk.format(nil, target[1], nil, (template:gsub("%%VERSION%%", target[2])))
+    if not template then
+      return wrk.format(nil, target[1])
+    end
+    counter = counter + 1
+    local body = template:gsub("%%VERSION%%", target[2])
+    body = body:gsub("%%ID%%", target[3]):gsub("%%N%%", tostring(counter))
+    return wrk.format(nil, target[1], nil, body)
   end
   response = function(status, headers, body)
     if status == 200 then
       local id = body:match('"id":"([^"]+)"')
       local version = body:match('"version":"([^"]+)"')
       if id and paths[id] then
-        table.insert(queue, {paths[id], version})
+        table.insert(queue, {paths[id], version, id})
       end
     end
   end

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import httpx
 
+from bench import seed
+
 # The `elastic` superuser's password: handed to `opencases serve` at first start.
 ELASTIC_PASSWORD = "bench-elastic-password"
 
@@ -30,10 +32,13 @@ ELASTIC_AUTH = {"Authorization": basic_auth("elastic", ELASTIC_PASSWORD)}
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Target:
-    """What a scenario must reach on SQLite: a share of the bare app's req/s, a p99 ceiling."""
+    """What a scenario must reach: a share of the bare app's req/s (or a rate), a p99 ceiling."""
 
-    min_ratio: float
+    min_ratio: float = 0.0
+    min_requests_per_second: float = 0.0
     max_p99_ms: float | None = None
+    # Checked on SQLite only, unless the target holds on every database.
+    every_database: bool = False
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -51,8 +56,12 @@ class Scenario:
     setup: Setup | None = None
     # Lines of "id<TAB>path<TAB>version" the setup writes; report.lua rotates through them.
     targets_file: Path | None = None
-    # Checked on SQLite; None for a scenario that is only watched.
+    # Checked on SQLite (or every database, as the target says); None: only watched.
     target: Target | None = None
+    # Fills the database directly before the setup runs (its URL); the seconds it took.
+    seed: Callable[[str], float] | None = None
+    # Cases another client creates per second while the scenario is measured.
+    background_creates_per_second: float = 0.0
 
 
 BODIES = Path(__file__).parent / "bodies"
@@ -139,6 +148,61 @@ async def fifty_connectors(client: httpx.AsyncClient) -> None:
 WRITE_HEADERS = {**ELASTIC_AUTH, "kbn-xsrf": "bench", "content-type": "application/json"}
 WRITE_TARGET = Target(min_ratio=0.03, max_p99_ms=50.0)
 
+# --- cases ------------------------------------------------------------------------------
+
+CASE = {
+    "title": "Suspicious logins on the VPN gateway",
+    "description": "Several failed logins, then one success, from an unusual country.",
+    "tags": ["vpn", "credentials"],
+    "severity": "medium",
+    "connector": NO_CONNECTOR,
+    "settings": {"syncAlerts": False},
+    "owner": "securitySolution",
+}
+# More cases than connections, so no two PATCHes in flight share a version; each PATCH
+# adds a user action, and a case holds at most 10,000.
+CASE_TARGETS = 400
+CASE_PATCH_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-cases-{os.getpid()}.tsv"
+CASE_GET_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-case-{os.getpid()}.tsv"
+SEEDED_CASES = 100_000
+CASE_SPACES = ("default", "bench-cases")
+FIND_TARGET = Target(min_requests_per_second=1000.0, max_p99_ms=100.0, every_database=True)
+
+
+async def create_cases(client: httpx.AsyncClient, count: int, path: str) -> str:
+    """Create `count` cases; the target lines whose requests go to `path` (or the case)."""
+    lines = []
+    for index in range(count):
+        response = await client.post("/api/cases", json={**CASE, "title": f"Case {index}"})
+        response.raise_for_status()
+        case = response.json()
+        lines.append(f"{case['id']}\t{path or '/api/cases/' + case['id']}\t{case['version']}\n")
+    return "".join(lines)
+
+
+async def case_patch_targets(client: httpx.AsyncClient) -> None:
+    """Fresh cases to PATCH, as targets."""
+    CASE_PATCH_TARGETS.write_text(await create_cases(client, CASE_TARGETS, "/api/cases"))
+
+
+async def case_get_targets(client: httpx.AsyncClient) -> None:
+    """Cases to GET, as targets (each its own path)."""
+    CASE_GET_TARGETS.write_text(await create_cases(client, 64, ""))
+
+
+async def cases_space(client: httpx.AsyncClient) -> None:
+    """The second space the seeded cases live in."""
+    body = {"id": CASE_SPACES[1], "name": "Bench cases", "disabledFeatures": []}
+    response = await client.post("/api/spaces/space", json=body)
+    if response.status_code not in (200, 409):
+        response.raise_for_status()
+
+
+def hundred_thousand_cases(database_url: str) -> float:
+    """SEEDED_CASES cases over two spaces and three owners, through the cases store."""
+    return seed.seed(database_url, count=SEEDED_CASES, space_ids=CASE_SPACES)
+
+
 # Every scenario runs on every backend, against one fresh server per backend, in this
 # order: a scenario's setup may rely on the data an earlier one left.
 SCENARIOS: list[Scenario] = [
@@ -182,5 +246,58 @@ SCENARIOS: list[Scenario] = [
         headers=ELASTIC_AUTH,
         setup=fifty_connectors,
         target=Target(min_ratio=0.15),
+    ),
+    Scenario(
+        name="POST /api/cases",
+        method="POST",
+        path="/api/cases",
+        headers=WRITE_HEADERS,
+        body_file=BODIES / "post_case.json",
+        target=Target(min_ratio=0.05, max_p99_ms=50.0),
+    ),
+    Scenario(
+        name="PATCH /api/cases",
+        method="PATCH",
+        path="/api/cases",
+        headers=WRITE_HEADERS,
+        body_file=BODIES / "patch_case.json",
+        setup=case_patch_targets,
+        targets_file=CASE_PATCH_TARGETS,
+        target=Target(min_ratio=0.05, max_p99_ms=50.0),
+    ),
+    Scenario(
+        name="GET /api/cases/{id}",
+        method="GET",
+        path="/api/cases",
+        headers=ELASTIC_AUTH,
+        setup=case_get_targets,
+        targets_file=CASE_GET_TARGETS,
+        target=Target(min_ratio=0.25, max_p99_ms=5.0),
+    ),
+    Scenario(
+        name="GET /api/cases/_find (default page)",
+        method="GET",
+        path="/api/cases/_find",
+        headers=ELASTIC_AUTH,
+        setup=cases_space,
+        seed=hundred_thousand_cases,
+        background_creates_per_second=20.0,
+        target=FIND_TARGET,
+    ),
+    Scenario(
+        name="GET /api/cases/_find (tags, status, severity)",
+        method="GET",
+        path="/api/cases/_find?tags=tag-7&status=open&severity=high",
+        headers=ELASTIC_AUTH,
+        background_creates_per_second=20.0,
+        target=FIND_TARGET,
+    ),
+    Scenario(
+        name="GET /api/cases/_find (two-word search)",
+        method="GET",
+        path="/api/cases/_find?search=" + seed.SEARCH.replace(" ", "%20"),
+        headers=ELASTIC_AUTH,
+        background_creates_per_second=20.0,
+        target=FIND_TARGET,
     ),
 ]

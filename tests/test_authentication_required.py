@@ -115,7 +115,10 @@ CASE = {
 ON_THE_CASE = 'with owners: "securitySolution"'
 
 CALLS: dict[str, Call] = {
-    "POST /api/cases": Call(body=CASE, forbidden=f"Unauthorized to create case {ON_THE_CASE}"),
+    # Kibana's create reads the owner's configuration first (configure.get).
+    "POST /api/cases": Call(
+        body=CASE, forbidden="Unauthorized to access case configurations of any owner"
+    ),
     "PATCH /api/cases": Call(
         body={"cases": [{"id": "$case", "version": "$case_version", "title": "New title"}]},
         forbidden=f"Unauthorized to update case {ON_THE_CASE}",
@@ -123,14 +126,19 @@ CALLS: dict[str, Call] = {
     "DELETE /api/cases": Call(
         query={"ids": "$case"}, forbidden=f"Unauthorized to delete case {ON_THE_CASE}"
     ),
-    "GET /api/cases/_find": Call(forbidden="Unauthorized to access cases of any owner"),
+    # Kibana's find and search read the owners' configurations first (configure.get).
+    "GET /api/cases/_find": Call(
+        forbidden="Unauthorized to access case configurations of any owner"
+    ),
     "GET /api/cases/tags": Call(forbidden="Unauthorized to access case of any owner"),
     "GET /api/cases/reporters": Call(forbidden="Unauthorized to access case of any owner"),
     "GET /internal/cases/categories": Call(forbidden="Unauthorized to access cases of any owner"),
     "POST /internal/cases/_search": Call(
-        body={"owner": []}, forbidden="Unauthorized to access cases of any owner"
+        body={"owner": []}, forbidden="Unauthorized to access case configurations of any owner"
     ),
-    "POST /internal/cases/_bulk_get": Call(body={"ids": ["$case"]}),
+    "POST /internal/cases/_bulk_get": Call(
+        body={"ids": ["$case"]}, forbidden="Unauthorized to access cases of any owner"
+    ),
     "GET /api/cases/{case_id}": Call(
         params={"case_id": "$case"}, forbidden=f"Unauthorized to access case {ON_THE_CASE}"
     ),
@@ -144,6 +152,28 @@ CALLS: dict[str, Call] = {
     "GET /internal/cases/{case_id}/user_actions/_stats": Call(
         params={"case_id": "$case"},
         forbidden="Unauthorized to access user actions of any owner",
+    ),
+    "GET /internal/cases/{case_id}/user_actions/_find": Call(
+        params={"case_id": "$case"},
+        forbidden="Unauthorized to access user actions of any owner",
+    ),
+    "GET /internal/cases/{case_id}/_users": Call(
+        params={"case_id": "$case"},
+        forbidden="Unauthorized to access user actions of any owner",
+    ),
+    "GET /internal/cases/metrics": Call(
+        query={"features": "mttr"}, forbidden="Unauthorized to access cases of any owner"
+    ),
+    "GET /internal/cases/metrics/{case_id}": Call(
+        params={"case_id": "$case"},
+        query={"features": "connectors"},
+        forbidden="Unauthorized to access case of any owner",
+    ),
+    "POST /internal/cases/_suggest_user_profiles": Call(
+        body={"name": "", "owners": ["securitySolution"]},
+        forbidden=api_403(
+            "POST /internal/cases/_suggest_user_profiles", "casesSuggestUserProfiles"
+        ),
     ),
     "GET /api/cases/configure": Call(
         forbidden="Unauthorized to access case configurations of any owner"
@@ -231,6 +261,11 @@ CALLS: dict[str, Call] = {
         forbidden=es_403(f"{USER_ACTION}/change_password", SECURITY_ADMIN),
     ),
     "GET /internal/security/me": Call(),
+    "POST /internal/security/user_profile/_bulk_get": Call(
+        body={"uids": ["u_unknown_0"]},
+        forbidden=api_403("POST /internal/security/user_profile/_bulk_get", "bulkGetUserProfiles"),
+    ),
+    "GET /internal/security/user_profile": Call(),
     "PUT /api/security/role/{name}": Call(
         params={"name": "newrole"},
         body={"elasticsearch": {}, "kibana": []},

@@ -23,13 +23,14 @@ from opencases.kibana.validation import given
 from opencases.security.authorization import Operation
 from opencases.security.context import RequestContext
 
-FIND = Operation(name="getCase", verb="access", doc_type="cases", read_only=True)
+FIND = Operation(name="findCases", verb="access", doc_type="cases", read_only=True)
 GET_TAGS = Operation(name="getTags", verb="access", doc_type="case", read_only=True)
 GET_REPORTERS = Operation(name="getReporters", verb="access", doc_type="case", read_only=True)
-GET_CATEGORIES = Operation(name="getCase", verb="access", doc_type="cases", read_only=True)
+GET_CATEGORIES = Operation(name="getCategories", verb="access", doc_type="cases", read_only=True)
 
-# Kibana's custom field types whose values _search may filter on.
-_FILTERABLE = {"toggle": (bool,), "number": (int, float)}
+STATUSES = ("open", "in-progress", "closed")
+# Kibana's custom field types whose values _search may filter on, and the values each takes.
+_FILTERABLE: dict[str, tuple[type, ...]] = {"toggle": (bool,), "number": (int, float)}
 MAX_CUSTOM_FIELD_FILTERS = 10
 
 
@@ -40,11 +41,24 @@ async def _owners(context: RequestContext, operation: Operation, requested: Any)
     return [owner for owner in authorized if not wanted or owner in wanted]
 
 
+def _paging(query: FindQuery | SearchRequest) -> tuple[int, int]:
+    """Kibana's page and perPage, and Elasticsearch's refusal of a negative `size` or `from`."""
+    page, per_page = page_of(query.page, query.perPage, max_per_page=MAX_CASES_PER_PAGE)
+    if per_page < 0:
+        raise BadRequest(f"[size] parameter cannot be negative, found [{per_page}]")
+    if (page - 1) * per_page < 0:
+        raise BadRequest(f"[from] parameter cannot be negative, found [{(page - 1) * per_page}]")
+    return page, per_page
+
+
 async def _case_filter(context: RequestContext, query: FindQuery | SearchRequest) -> CaseFilter:
+    """The query's filters, over the owners the caller may read."""
+    owners = await _owners(context, FIND, query.owner)
     created_from, created_to = search.date_range(query.from_, query.to)
-    text = given(query.search, None)
+    # Kibana searches only with a non-empty `search` (constructSearch); a NUL separates words.
+    text = given(query.search, "").replace("\x00", " ")
     return CaseFilter(
-        owners=await _owners(context, FIND, query.owner),
+        owners=owners,
         tags=listed(query.tags),
         statuses=listed(query.status),
         severities=listed(query.severity),
@@ -53,7 +67,7 @@ async def _case_filter(context: RequestContext, query: FindQuery | SearchRequest
         categories=listed(query.category),
         created_from=created_from,
         created_to=created_to,
-        search=text if text and text.strip() else None,
+        search=text or None,
         search_fields=listed(query.searchFields),
         search_operator=given(query.defaultSearchOperator, "OR"),
     )
@@ -73,31 +87,39 @@ class FoundCases(msgspec.Struct, kw_only=True):
 
 async def find(*, context: RequestContext, query: FindQuery | SearchRequest) -> msgspec.Raw:
     """The JSON of one page of cases and the counts by status (cached until the next write)."""
-    page, per_page = page_of(query.page, query.perPage, max_per_page=MAX_CASES_PER_PAGE)
+    # In Kibana's order (find.ts, search.ts): the request, the configurations the caller may
+    # read (their 403 first), the custom field filters, then the cases the caller may read.
+    page, per_page = _paging(query)
+    if isinstance(query, SearchRequest) and query.owner is UNSET:
+        # The _search route's own check (routes/api/internal/search_cases.ts).
+        raise BadRequest("Owner is required.")
+    readable_configurations = await context.ensure_any_owner(configure_service.FIND)
+    custom_fields: dict[str, list[Any]] = {}
+    if isinstance(query, SearchRequest) and given(query.customFields, {}):
+        custom_fields = await _custom_field_filters(context, query, readable_configurations)
     case_filter = await _case_filter(context, query)
-    if isinstance(query, SearchRequest) and query.customFields is not UNSET:
-        case_filter.custom_fields = await _custom_field_filters(context, query)
-    order = search.order_by(query.sortField, query.sortOrder)
-    space_id = context.space.id
+    case_filter.custom_fields = custom_fields
     db = context.db
+    order = search.order_by(
+        dialect=db.dialect, sort_field=query.sortField, sort_order=query.sortOrder
+    )
+    space_id = context.space.id
+
+    def where(*, for_counts: bool = False) -> Query:
+        return search.build(
+            Query(db.dialect), space_id=space_id, case_filter=case_filter, for_counts=for_counts
+        )
 
     async def load() -> msgspec.Raw:
-        counts = await store.count_by_status(
-            db,
-            where=search.build(
-                Query(db.dialect), space_id=space_id, case_filter=case_filter, with_status=False
-            ),
-        )
-        statuses = case_filter.statuses or ["open", "in-progress", "closed"]
-        total = sum(counts.get(status, 0) for status in statuses)
+        counts = await store.count_by_status(db, where=where(for_counts=True))
+        if case_filter.search is None:
+            total = sum(counts.get(status, 0) for status in case_filter.statuses or STATUSES)
+        else:
+            total = await store.count(db, where=where())
         records: list[store.CaseRecord] = []
         if total and (page - 1) * per_page < total:
             records = await store.find_page(
-                db,
-                where=search.build(Query(db.dialect), space_id=space_id, case_filter=case_filter),
-                order=order,
-                limit=per_page,
-                offset=(page - 1) * per_page,
+                db, where=where(), order=order, limit=per_page, offset=(page - 1) * per_page
             )
         found = FoundCases(
             cases=msgspec.Raw(msgspec.json.encode([to_case(record) for record in records])),
@@ -115,49 +137,62 @@ async def find(*, context: RequestContext, query: FindQuery | SearchRequest) -> 
 
 
 async def _custom_field_filters(
-    context: RequestContext, query: SearchRequest
+    context: RequestContext, query: SearchRequest, readable_configurations: list[str]
 ) -> dict[str, list[Any]]:
     """Kibana's validateSearchCasesCustomFields, then the filters by key."""
     filters = given(query.customFields, {})
     owners = listed(query.owner)
     if len(owners) != 1 or not owners[0]:
         raise BadRequest("Owner must be provided. Multiple owners are not supported.")
-    configured: list[CustomField] | None = await configure_service.custom_fields_of(
-        db=context.db, space_id=context.space.id, owner=owners[0]
-    )
+    # Kibana reads the owner's configuration with configure.get: only if the caller may.
+    configured: list[CustomField] | None = None
+    if owners[0] in readable_configurations:
+        configured = await configure_service.custom_fields_of(
+            db=context.db, space_id=context.space.id, owner=owners[0]
+        )
     if not configured:
         raise BadRequest("No custom fields configured.")
     if len(filters) > MAX_CUSTOM_FIELD_FILTERS:
         raise BadRequest(f"Maximum {MAX_CUSTOM_FIELD_FILTERS} customFields are allowed.")
-    types = {field.key: field.__struct_config__.tag for field in configured}
+    types = {field.key: str(field.__struct_config__.tag) for field in configured}
     for key, values in filters.items():
-        if key not in types:
-            raise BadRequest(f"Invalid custom field key: {key}.")
-        kind = types[key]
-        if kind not in _FILTERABLE:
-            raise BadRequest(f"Filtering by custom field of type {kind} is not allowed.")
-        accepted = _FILTERABLE[str(kind)]
-        for value in values:
-            if value is not None and (
-                not isinstance(value, accepted) or (kind == "number" and isinstance(value, bool))
-            ):
-                raise BadRequest(f"Unsupported filtering value for custom field of type {kind}.")
+        _check_custom_field_filter(key=key, kind=types.get(key), values=values)
     return dict(filters)
+
+
+def _check_custom_field_filter(*, key: str, kind: str | None, values: list[Any]) -> None:
+    """One key of the filter: configured, of a filterable type, and values of that type."""
+    if kind is None:
+        raise BadRequest(f"Invalid custom field key: {key}.")
+    accepted = _FILTERABLE.get(kind)
+    if accepted is None:
+        raise BadRequest(f"Filtering by custom field of type {kind} is not allowed.")
+    for value in values:
+        if value is not None and (
+            not isinstance(value, accepted) or (kind == "number" and isinstance(value, bool))
+        ):
+            raise BadRequest(f"Unsupported filtering value for custom field of type {kind}.")
 
 
 async def tags(*, context: RequestContext, query: OwnerQuery) -> list[str]:
     """The tags of the cases the caller may read, sorted."""
     owners = await _owners(context, GET_TAGS, query.owner)
-    return await store.tags(context.db, space_id=context.space.id, owners=owners)
+    return await store.tags(
+        context.db, dialect=context.db.dialect, space_id=context.space.id, owners=owners
+    )
 
 
 async def categories(*, context: RequestContext, query: OwnerQuery) -> list[str]:
     """The categories of the cases the caller may read, sorted."""
     owners = await _owners(context, GET_CATEGORIES, query.owner)
-    return await store.categories(context.db, space_id=context.space.id, owners=owners)
+    return await store.categories(
+        context.db, dialect=context.db.dialect, space_id=context.space.id, owners=owners
+    )
 
 
 async def reporters(*, context: RequestContext, query: OwnerQuery) -> list[UserRef]:
     """The users who created the cases the caller may read, by username."""
     owners = await _owners(context, GET_REPORTERS, query.owner)
-    return await store.reporters(context.db, space_id=context.space.id, owners=owners)
+    return await store.reporters(
+        context.db, dialect=context.db.dialect, space_id=context.space.id, owners=owners
+    )

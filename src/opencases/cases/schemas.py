@@ -158,8 +158,9 @@ class FindQuery(RequestStruct, kw_only=True):
     """Query of GET /api/cases/_find (Kibana's CasesFindRequestRt)."""
 
     tags: Annotated[list[str], Items("tags", max=MAX_FILTER_LENGTH)] | str | UnsetType = UNSET
-    status: list[Status] | Status | UnsetType = UNSET
-    severity: list[Severity] | Severity | UnsetType = UNSET
+    # io-ts tries one value before an array of them: its messages come in that order.
+    status: Status | list[Status] | UnsetType = UNSET
+    severity: Severity | list[Severity] | UnsetType = UNSET
     assignees: Annotated[list[str], Items("assignees", max=MAX_FILTER_LENGTH)] | str | UnsetType = (
         UNSET
     )
@@ -185,8 +186,9 @@ class SearchRequest(RequestStruct, kw_only=True):
     """Body of POST /internal/cases/_search: the _find query, and custom field filters."""
 
     tags: Annotated[list[str], Items("tags", max=MAX_FILTER_LENGTH)] | str | UnsetType = UNSET
-    status: list[Status] | Status | UnsetType = UNSET
-    severity: list[Severity] | Severity | UnsetType = UNSET
+    # io-ts tries one value before an array of them: its messages come in that order.
+    status: Status | list[Status] | UnsetType = UNSET
+    severity: Severity | list[Severity] | UnsetType = UNSET
     assignees: Annotated[list[str], Items("assignees", max=MAX_FILTER_LENGTH)] | str | UnsetType = (
         UNSET
     )
@@ -328,3 +330,162 @@ class UserActionStats(msgspec.Struct, kw_only=True):
     total: int
     total_comments: int
     total_other_actions: int
+
+
+class UserActionsInternalFindResponse(msgspec.Struct, kw_only=True):
+    """The answer of the internal user_actions/_find: also the attachments its actions name."""
+
+    userActions: list[UserAction]
+    page: int
+    perPage: int
+    total: int
+    latestAttachments: list[Any]
+
+
+# --- the users of a case, and user profile suggestions ----------------------------------
+
+
+class UserInfo(msgspec.Struct, kw_only=True):
+    """A user as the case users route names it (null when unknown)."""
+
+    email: str | None
+    full_name: str | None
+    username: str | None
+
+
+class CaseUser(msgspec.Struct, kw_only=True):
+    """A user of a case, with its profile uid when it has one (Kibana's UserWithProfileInfo)."""
+
+    user: UserInfo
+    uid: str | UnsetType = UNSET
+
+
+class CaseUsersResponse(msgspec.Struct, kw_only=True):
+    """GET /internal/cases/{case_id}/_users."""
+
+    participants: list[CaseUser]
+    assignees: list[CaseUser]
+    unassignedUsers: list[CaseUser]
+    reporter: CaseUser
+
+
+class SuggestUserProfilesRequest(RequestStruct, kw_only=True):
+    """Body of POST /internal/cases/_suggest_user_profiles (SuggestUserProfilesRequestRt)."""
+
+    name: str
+    owners: list[str]
+    size: int | UnsetType = UNSET
+
+
+# --- metrics ------------------------------------------------------------------------------
+
+SingleCaseMetricsFeature = Literal[
+    "alerts.count", "alerts.users", "alerts.hosts", "actions.isolateHost", "connectors", "lifespan"
+]
+CasesMetricsFeature = Literal[
+    "alerts.count",
+    "alerts.users",
+    "alerts.hosts",
+    "actions.isolateHost",
+    "connectors",
+    "lifespan",
+    "mttr",
+    "status",
+]
+_Feature = Annotated[str, Text("features", min=1, trim=False)]
+
+
+class CaseMetricsQuery(RequestStruct, kw_only=True):
+    """Query of GET /internal/cases/metrics/{case_id} (its route's config-schema)."""
+
+    # Required: the route answers a missing one itself, with config-schema's oneOf message.
+    features: list[_Feature] | _Feature | UnsetType = UNSET
+
+
+class CasesMetricsQuery(RequestStruct, kw_only=True):
+    """Query of GET /internal/cases/metrics (its route's config-schema)."""
+
+    features: list[_Feature] | _Feature | UnsetType = UNSET
+    owner: list[str] | str | UnsetType = UNSET
+    from_: str | UnsetType = msgspec.field(default=UNSET, name="from")
+    to: str | UnsetType = UNSET
+
+
+class StatusCounts(msgspec.Struct, kw_only=True):
+    """How many cases have each status."""
+
+    open: int
+    inProgress: int
+    closed: int
+
+
+class CasesMetricsResponse(msgspec.Struct, kw_only=True):
+    """The all-cases metrics asked for: mean time to resolve (seconds), status counts."""
+
+    mttr: int | float | UnsetType | None = UNSET
+    status: StatusCounts | UnsetType = UNSET
+
+
+class AlertValues(msgspec.Struct, kw_only=True):
+    """The hosts or users of a case's alerts: how many, the 10 most frequent with counts."""
+
+    total: int
+    values: list[dict[str, Any]]
+
+
+class AlertsMetrics(msgspec.Struct, kw_only=True):
+    """A case's alert metrics asked for."""
+
+    count: int | UnsetType = UNSET
+    hosts: AlertValues | UnsetType = UNSET
+    users: AlertValues | UnsetType = UNSET
+
+
+class ActionTotal(msgspec.Struct, kw_only=True):
+    """How many times a host action ran."""
+
+    total: int
+
+
+class IsolateHostMetrics(msgspec.Struct, kw_only=True):
+    """The isolate and unisolate host actions of a case."""
+
+    isolate: ActionTotal
+    unisolate: ActionTotal
+
+
+class ActionsMetrics(msgspec.Struct, kw_only=True):
+    """A case's action metrics."""
+
+    isolateHost: IsolateHostMetrics
+
+
+class ConnectorsMetrics(msgspec.Struct, kw_only=True):
+    """How many connectors a case has used."""
+
+    total: int
+
+
+class StatusInfo(msgspec.Struct, kw_only=True):
+    """Time a case spent open and in progress (milliseconds), and when it was reopened."""
+
+    openDuration: int
+    inProgressDuration: int
+    reopenDates: list[str]
+
+
+class LifespanMetrics(msgspec.Struct, kw_only=True):
+    """When a case was created and closed, and its time in each status."""
+
+    creationDate: str
+    closeDate: str | None
+    statusInfo: StatusInfo
+
+
+class SingleCaseMetricsResponse(msgspec.Struct, kw_only=True):
+    """GET /internal/cases/metrics/{case_id}: the metrics asked for."""
+
+    alerts: AlertsMetrics | UnsetType = UNSET
+    connectors: ConnectorsMetrics | UnsetType = UNSET
+    actions: ActionsMetrics | UnsetType = UNSET
+    lifespan: LifespanMetrics | UnsetType = UNSET

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,8 +31,24 @@ _SORT_COLUMNS = {
     "closedAt": "c.closed_at",
     **_RANK,
 }
-_INCREMENTAL_ID = re.compile(r"#?(\d{1,18})")
-_WORD = re.compile(r"\w+")
+# The sort columns that may be NULL (Elasticsearch puts missing values last).
+_NULLABLE = {"c.category", "c.updated_at", "c.closed_at"}
+# Sorted as Elasticsearch sorts keyword fields (title.keyword, category).
+_KEYWORDS = {"c.title", "c.category"}
+INCREMENTAL_ID = "incremental_id.text"
+# What Kibana's UI reads as a case number (getIncrementalIdSearchOverrides), within a BIGINT.
+_CASE_NUMBER = re.compile(r"#(\d{1,18})")
+_DIGITS = re.compile(r"[0-9]{1,18}")
+# The npm uuid package's validate(), which constructSearch uses.
+_UUID = re.compile(
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}"
+    r"|00000000-0000-0000-0000-000000000000|ffffffff-ffff-ffff-ffff-ffffffffffff",
+    re.IGNORECASE,
+)
+# A quoted phrase (its closing quote may be missing), or a word.
+_TERM = re.compile(r'"([^"]*)"?|([^\s"]+)')
+# A term analysis keeps: one with a letter or a digit.
+_WORD = re.compile(r"[^\W_]")
 
 
 def listed(value: Any) -> list[Any]:
@@ -83,24 +98,17 @@ def date_range(created_from: Any, created_to: Any) -> tuple[str | None, str | No
     """`from` and `to` as stored timestamps, or Kibana's 400 when one is not a date."""
     now = datetime.now(UTC)
     try:
-        start = None if created_from is UNSET else datemath.parse(created_from, now=now)
-        end = None if created_to is UNSET else datemath.parse(created_to, now=now, round_up=True)
-    except (datemath.InvalidDate, ValueError, OverflowError):
+        start = _bound(created_from, now=now, round_up=False)
+        end = _bound(created_to, now=now, round_up=True)
+    except (ValueError, OverflowError, OSError):  # datemath.InvalidDate is a ValueError
         raise BadRequest('Invalid "from" and/or "to" query parameters') from None
-    return (
-        None if start is None else format_time(start),
-        None if end is None else format_time(end),
-    )
+    return start, end
 
 
-def _words(text: str) -> list[tuple[str, bool]]:
-    """The search text's words (lower-cased), each with whether it ends in `*` (a prefix)."""
-    words: list[tuple[str, bool]] = []
-    for term in text.split():
-        prefix = term.endswith("*")
-        found = _WORD.findall(term.lower())
-        words.extend((word, prefix and index == len(found) - 1) for index, word in enumerate(found))
-    return words
+def _bound(value: Any, *, now: datetime, round_up: bool) -> str | None:
+    if value is UNSET:
+        return None
+    return format_time(datemath.parse(value, now=now, round_up=round_up))
 
 
 class Query:
@@ -129,22 +137,27 @@ class Query:
 
 
 def build(
-    query: Query, *, space_id: str, case_filter: CaseFilter, with_status: bool = True
+    query: Query, *, space_id: str, case_filter: CaseFilter, for_counts: bool = False
 ) -> Query:
-    """Add the conditions of `case_filter` (but the status one unless `with_status`)."""
+    """Add the conditions of `case_filter`; `for_counts`: all but status and search."""
+    # Kibana counts the cases by status with the query's filters but its status and its
+    # `search` (find.ts: getCaseStatusStats gets constructQueryOptions without them).
     f = case_filter
     add = query.conditions.append
     add(f"c.space_id = {query.param(space_id)}")
     add(f"c.owner IN ({query.values(f.owners)})" if f.owners else "1 = 0")
-    if with_status and f.statuses:
-        add(f"c.status IN ({query.values(f.statuses)})")
-    if f.severities:
-        add(f"c.severity IN ({query.values(f.severities)})")
-    if f.categories:
-        add(f"c.category IN ({query.values(f.categories)})")
+    statuses = [] if for_counts else f.statuses
+    for column, values in [
+        ("c.status", statuses),
+        ("c.severity", f.severities),
+        ("c.category", f.categories),
+    ]:
+        if values:
+            add(f"{column} IN ({query.values(values)})")
     if f.tags:
+        # From the tags' index to the cases, not a look-up per case of the space.
         add(
-            "EXISTS (SELECT 1 FROM case_tags t WHERE t.case_id = c.id"
+            f"c.id IN (SELECT t.case_id FROM case_tags t WHERE t.space_id = {query.param(space_id)}"
             f" AND t.tag IN ({query.values(f.tags)}))"
         )
     if f.assignees:
@@ -152,13 +165,12 @@ def build(
     if f.reporters:
         reporters = query.values(f.reporters)
         add(f"(c.reporter IN ({reporters}) OR c.reporter_profile_uid IN ({reporters}))")
-    if f.created_from is not None:
-        add(f"c.created_at >= {query.param(f.created_from)}")
-    if f.created_to is not None:
-        add(f"c.created_at <= {query.param(f.created_to)}")
+    for bound, operator in [(f.created_from, ">="), (f.created_to, "<=")]:
+        if bound is not None:
+            add(f"c.created_at {operator} {query.param(bound)}")
     for key, values in f.custom_fields.items():
         add(_custom_field_condition(query, key, values))
-    if f.search:
+    if f.search is not None and not for_counts:
         add(_search_condition(query, f))
     return query
 
@@ -192,7 +204,8 @@ def _custom_field_condition(query: Query, key: str, values: Sequence[Any]) -> st
         )
         value_sql = "json_extract(e.value, '$.value')"
     if not values:
-        return element.format(test=f"{value_sql} IS NOT NULL")
+        # `customFields:{key: K}`: the key is there, with a value or without.
+        return element.format(test="1 = 1")
     tests = []
     for value in values:
         if value is None:
@@ -215,33 +228,83 @@ def _json(value: Any) -> str:
 
 
 def _search_condition(query: Query, f: CaseFilter) -> str:
-    """Full-text search over the search fields, the case id (a UUID) and the case number."""
+    """Kibana's `search`: full text over the search fields, the case id and the case number."""
     assert f.search is not None
-    text = f.search.strip()
+    number = _CASE_NUMBER.fullmatch(f.search.strip())
+    if number:
+        # Kibana's UI sends `#123` as a search of the case numbers alone; OpenCases does it here.
+        return f"c.incremental_id = {query.param(int(number.group(1)))}"
+    fields = list(dict.fromkeys(f.search_fields)) or ["title", "description"]
     either: list[str] = []
-    fields = [name for name in f.search_fields if name != "incremental_id.text"] or (
-        [] if f.search_fields else ["title", "description"]
-    )
-    number = _INCREMENTAL_ID.fullmatch(text)
-    # Kibana's UI turns `#123` into a search of the case numbers: the server does it here.
-    if number and (text.startswith("#") or "incremental_id.text" in f.search_fields):
-        either.append(f"c.incremental_id = {query.param(int(number.group(1)))}")
-        if text.startswith("#"):
-            fields = []
-    if _is_uuid(text):
-        either.append(f"c.id = {query.param(text)}")
-    words = _words(text)
-    if fields and words:
-        either.append(_full_text(query, fields, words, f.search_operator))
+    if _UUID.fullmatch(f.search):
+        # constructSearch: a UUID is looked up as the case's saved object id too.
+        either.append(f"c.id = {query.param(f.search)}")
+    matched = _terms_condition(query, terms(f.search), fields, f.search_operator)
+    if matched:
+        either.append(matched)
+    # simple_query_string matches nothing when no term is left after analysis.
     return f"({' OR '.join(either)})" if either else "1 = 0"
 
 
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A term of a simple_query_string: a word or a quoted phrase; `*` ends a prefix."""
+
+    text: str
+    prefix: bool = False
+
+    @property
+    def number(self) -> bool:
+        """Whether the term may be a case number (incremental_id.text)."""
+        return _DIGITS.fullmatch(self.text) is not None
+
+
+def terms(search: str) -> list[Term]:
+    """The words and quoted phrases of `search` that hold a letter or digit."""
+    # Close to Elasticsearch's simple_query_string: its operators (`+ | - ( ) ~`) are not
+    # read, and each term is matched as a phrase of the words the database's tokenizer
+    # finds in it (`3.14`, `e-mail`), as the stored text was tokenized.
+    found: list[Term] = []
+    for match in _TERM.finditer(search):
+        phrase, word = match.group(1), match.group(2)
+        if phrase is not None:
+            term = Term(phrase)
+        else:
+            stripped = word.rstrip("*")
+            term = Term(stripped, prefix=stripped != word)
+        if _WORD.search(term.text):
+            found.append(term)
+    return found
+
+
+def _terms_condition(
+    query: Query, found: Sequence[Term], fields: Sequence[str], operator: str
+) -> str | None:
+    """Every term (AND) or any term (OR) in one of `fields`; None when there are no terms."""
+    if not found:
+        return None
+    text_fields = [name for name in fields if name != INCREMENTAL_ID]
+    numbers = INCREMENTAL_ID in fields
+    if operator != "AND":
+        either = [_full_text(query, text_fields, found, "OR")] if text_fields else []
+        either += [_number(query, term) for term in found if numbers and term.number]
+        return " OR ".join(either) or None
+    plain = [term for term in found if not (numbers and term.number)]
+    every: list[str] = []
+    if plain:
+        every.append(_full_text(query, text_fields, plain, "AND") if text_fields else "1 = 0")
+    for term in found:
+        if numbers and term.number:
+            either = [_full_text(query, text_fields, [term], "AND")] if text_fields else []
+            every.append(f"({' OR '.join([*either, _number(query, term)])})")
+    return " AND ".join(every)
+
+
+def _number(query: Query, term: Term) -> str:
+    """The case number as incremental_id.text (a text field of one word) matches the term."""
+    if term.prefix:
+        return f"CAST(c.incremental_id AS TEXT) LIKE {query.param(term.text + '%')}"
+    return f"c.incremental_id = {query.param(int(term.text))}"
 
 
 # The expressions migration 0007 indexes: one field's words, or both fields' (the key ()).
@@ -252,25 +315,43 @@ _VECTORS: dict[tuple[str, ...], str] = {
 }
 
 
-def _full_text(
-    query: Query, fields: Sequence[str], words: Sequence[tuple[str, bool]], operator: str
-) -> str:
+def _full_text(query: Query, fields: Sequence[str], found: Sequence[Term], operator: str) -> str:
+    """The full-text index's match of the terms in `fields` (title, description)."""
     if query.dialect == "postgresql":
-        join = " & " if operator == "AND" else " | "
-        terms = join.join(
-            "'" + word.replace("'", "''") + "'" + (":*" if prefix else "") for word, prefix in words
-        )
-        vector = _VECTORS.get(tuple(dict.fromkeys(fields)), _VECTORS[()])
-        return f"{vector} @@ to_tsquery('simple', {query.param(terms)})"
+        join = " && " if operator == "AND" else " || "
+        tsquery = join.join(_tsquery(query, term) for term in found)
+        vector = _VECTORS.get(tuple(fields), _VECTORS[()])
+        return f"{vector} @@ ({tsquery})"
     join = " AND " if operator == "AND" else " OR "
-    terms = join.join(f'"{word}"' + ("*" if prefix else "") for word, prefix in words)
-    columns = " ".join(dict.fromkeys(fields))
-    match = f"{{{columns}}} : ({terms})"
+    phrases = join.join(
+        '"' + term.text.replace('"', '""') + '"' + ("*" if term.prefix else "") for term in found
+    )
+    match = f"{{{' '.join(fields)}}} : ({phrases})"
     return f"c.seq IN (SELECT rowid FROM cases_fts WHERE cases_fts MATCH {query.param(match)})"
 
 
-def order_by(sort_field: Any, sort_order: Any) -> str:
-    """ORDER BY for Kibana's sortField and sortOrder; missing values last, as Elasticsearch."""
+def _tsquery(query: Query, term: Term) -> str:
+    """PostgreSQL's tsquery of one term: its words as a phrase (of prefixes, with `*`)."""
+    if not term.prefix:
+        return f"phraseto_tsquery('simple', {query.param(term.text)})"
+    quoted = term.text.replace("\\", "\\\\").replace("'", "''")
+    lexeme = f"'{quoted}':*"
+    return f"to_tsquery('simple', {query.param(lexeme)})"
+
+
+def order_by(*, dialect: str, sort_field: Any, sort_order: Any) -> str:
+    """ORDER BY for Kibana's sortField (createdAt by default) and sortOrder; missing values last."""
     column = _SORT_COLUMNS[given(sort_field, "createdAt")]
-    direction = "ASC" if sort_order == "asc" else "DESC"
-    return f"({column}) IS NULL, {column} {direction}, c.seq {direction}"
+    nullable = column in _NULLABLE
+    if dialect == "postgresql" and column in _KEYWORDS:
+        # Elasticsearch sorts keywords by their bytes, not by the database's locale.
+        column = f'{column} COLLATE "C"'
+    # Kibana passes no default order to the saved objects find: Elasticsearch sorts a field
+    # ascending then (getSortingParams leaves `order` undefined).
+    direction = "DESC" if sort_order == "desc" else "ASC"
+    order = f"{column} {direction}, c.seq {direction}"
+    if nullable:
+        return f"({column}) IS NULL, {order}"
+    # A column that is never NULL sorts by its index alone (a sort of every match is what
+    # made the default page slow).
+    return order

@@ -12,6 +12,7 @@ from msgspec import UNSET
 from opencases.cases import custom_fields, store, timing
 from opencases.cases import user_actions as actions
 from opencases.cases.schemas import (
+    MAX_DELETE_IDS_LENGTH,
     MAX_USER_ACTIONS_PER_CASE,
     BulkGetError,
     BulkGetResponse,
@@ -23,7 +24,7 @@ from opencases.cases.schemas import (
 )
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure import service as configure_service
-from opencases.configure.schemas import UserRef
+from opencases.configure.schemas import Assignee, CustomField, UserRef
 from opencases.db import Executor
 from opencases.kibana.errors import (
     BadRequest,
@@ -35,7 +36,7 @@ from opencases.kibana.errors import (
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given, js_trim
 from opencases.kibana.versions import decode_version, encode_version
-from opencases.security.authorization import Operation
+from opencases.security.authorization import Operation, unauthorized
 from opencases.security.context import RequestContext
 
 SAVED_OBJECT_TYPE = "cases"
@@ -48,6 +49,8 @@ UPDATE = Operation(name="updateCase", verb="update", doc_type="case", read_only=
 DELETE = Operation(name="deleteCase", verb="delete", doc_type="case", read_only=False)
 
 # Fields of PATCH /api/cases that write a case column, in Kibana's user action order.
+# Kibana writes them in the request's order with assignees last; OpenCases decodes the
+# request into a struct, so a PATCH of several fields records them in this order.
 PATCH_FIELDS = (
     "title",
     "description",
@@ -55,11 +58,11 @@ PATCH_FIELDS = (
     "connector",
     "settings",
     "owner",
-    "assignees",
     "severity",
     "category",
     "customFields",
     "status",
+    "assignees",
 )
 
 
@@ -141,8 +144,15 @@ async def record_actions(
 
 async def create(*, context: RequestContext, request: CasePostRequest) -> Case:
     """Create a case: its number, its `create_case` action, Kibana's defaults."""
-    configured = await configure_service.custom_fields_of(
-        db=context.db, space_id=context.space.id, owner=request.owner
+    # Kibana reads the owner's configuration (configure.get, filtered to the owners the
+    # caller may read) and checks the custom fields before it checks `createCase`.
+    readable_owners = await context.ensure_any_owner(configure_service.FIND)
+    configured = (
+        await configure_service.custom_fields_of(
+            db=context.db, space_id=context.space.id, owner=request.owner
+        )
+        if request.owner in readable_owners
+        else None
     )
     requested_fields = given(request.customFields, [])
     custom_fields.validate(requested_fields, configured)
@@ -150,6 +160,7 @@ async def create(*, context: RequestContext, request: CasePostRequest) -> Case:
 
     now = utc_now()
     user = user_ref(context)
+    assignees = _without_empty_uids(given(request.assignees, []))
     category = given(request.category, None)
     record = CaseRecord(
         id=str(uuid.uuid4()),
@@ -163,7 +174,7 @@ async def create(*, context: RequestContext, request: CasePostRequest) -> Case:
         severity=given(request.severity, "low"),
         connector=request.connector,
         settings=request.settings,
-        assignees=given(request.assignees, []),
+        assignees=_deduplicated(assignees),
         category=None if category is None else js_trim(category),
         customFields=custom_fields.fill_missing(requested_fields, configured),
         observables=[],
@@ -181,13 +192,25 @@ async def create(*, context: RequestContext, request: CasePostRequest) -> Case:
         user_action_count=1,
         revision=1,
     )
+    created = actions.case_requested(request, assignees=assignees)
     async with context.db.transaction() as tx:
         record.incremental_id = await store.next_incremental_id(tx, space_id=context.space.id)
         await store.insert(tx, record)
-        await record_actions(
-            tx, record=record, new_actions=[actions.create_case(record)], now=now, user=user
-        )
+        await record_actions(tx, record=record, new_actions=[created], now=now, user=user)
     return to_case(record)
+
+
+def _without_empty_uids(assignees: Sequence[Assignee]) -> list[Assignee]:
+    """Kibana's emptyCaseAssigneesSanitizer: assignees without a uid are dropped."""
+    return [assignee for assignee in assignees if assignee.uid]
+
+
+def _deduplicated(assignees: Sequence[Assignee]) -> list[Assignee]:
+    """Kibana's dedupAssignees: the first assignee of each uid."""
+    first: dict[str, Assignee] = {}
+    for assignee in assignees:
+        first.setdefault(assignee.uid, assignee)
+    return list(first.values())
 
 
 # --- read ---------------------------------------------------------------------------------
@@ -215,55 +238,111 @@ async def resolve(*, context: RequestContext, case_id: str) -> CaseResolveRespon
 
 async def bulk_get(*, context: RequestContext, ids: Sequence[str]) -> BulkGetResponse:
     """The cases of `ids` the caller may read; an error entry for each other id."""
+    allowed = await context.ensure_any_owner(BULK_GET)
     found = {
         record.id: record
         for record in await store.get_many(context.db, space_id=context.space.id, case_ids=ids)
     }
-    allowed = set(await context.authorized_owners(BULK_GET))
-    cases: list[Case] = []
-    errors: list[BulkGetError] = []
-    for case_id in dict.fromkeys(ids):
-        record = found.get(case_id)
-        if record is None:
-            errors.append(
-                BulkGetError(
-                    error="Not Found",
-                    message=f"Saved object [cases/{case_id}] not found",
-                    status=404,
-                    caseId=case_id,
-                )
-            )
-        elif record.owner not in allowed:
-            errors.append(
-                BulkGetError(
-                    error="Forbidden",
-                    message="Unauthorized to access case",
-                    status=403,
-                    caseId=case_id,
-                )
-            )
-        else:
-            cases.append(to_case(record))
-    return BulkGetResponse(cases=cases, errors=errors)
+    # Kibana's bulk_get.ts answers each id as saved objects' bulkGet does (repeats included),
+    # and lists the errors of missing cases before those of unreadable ones.
+    cases = [to_case(found[i]) for i in ids if i in found and found[i].owner in allowed]
+    missing = [
+        BulkGetError(
+            error="Not Found",
+            message=f"Saved object [{SAVED_OBJECT_TYPE}/{i}] not found",
+            status=404,
+            caseId=i,
+        )
+        for i in ids
+        if i not in found
+    ]
+    forbidden = [
+        BulkGetError(
+            error="Forbidden",
+            message=f'Unauthorized to access case with owner: "{found[i].owner}"',
+            status=403,
+            caseId=i,
+        )
+        for i in ids
+        if i in found and found[i].owner not in allowed
+    ]
+    return BulkGetResponse(cases=cases, errors=missing + forbidden)
 
 
 # --- update -------------------------------------------------------------------------------
 
 
-def _changed_fields(request: CasePatchRequest, stored: CaseRecord) -> dict[str, Any]:
-    """The fields of a PATCH item that differ from the stored case, with their new values."""
+def _differs(value: Any, current: Any) -> bool:
+    """Kibana's getCaseToUpdate: lists differ as sets (lodash isEqual items), the rest deeply."""
+    if isinstance(value, list):
+        return any(item not in current for item in value) or any(
+            item not in value for item in current
+        )
+    return bool(value != current)
+
+
+def _requested_changes(request: CasePatchRequest, stored: CaseRecord) -> dict[str, Any]:
+    """The fields of a PATCH item that differ from the stored case, as sent (not yet trimmed)."""
     changes: dict[str, Any] = {}
     for field in PATCH_FIELDS:
         value = getattr(request, field)
         if value is UNSET:
             continue
-        if field in ("title", "description") or (field == "category" and value is not None):
-            value = js_trim(value)
-        elif field == "tags":
-            value = _trimmed_tags(value)
-        if value != getattr(stored, field):
+        if field == "assignees":
+            value = _without_empty_uids(value)
+        if _differs(value, getattr(stored, field)):
             changes[field] = value
     return changes
+
+
+def _normalized(
+    changes: dict[str, Any], configured: Sequence[CustomField] | None
+) -> dict[str, Any]:
+    """Kibana's normalizeCaseAttributes: text trimmed, custom fields filled, assignees unique."""
+    values = dict(changes)
+    for field in ("title", "description", "category"):
+        if values.get(field):
+            values[field] = js_trim(values[field])
+    if "tags" in values:
+        values["tags"] = _trimmed_tags(values["tags"])
+    if "customFields" in values:
+        values["customFields"] = custom_fields.fill_missing(values["customFields"], configured)
+    if "assignees" in values:
+        values["assignees"] = _deduplicated(values["assignees"])
+    return values
+
+
+class _Update(msgspec.Struct, kw_only=True):
+    """One case of a PATCH, ready to write: the case before and after, and its new actions."""
+
+    before: CaseRecord
+    after: CaseRecord
+    fields: list[str]
+    actions: list[UserActionRecord]
+
+
+def _planned(
+    before: CaseRecord,
+    changes: dict[str, Any],
+    *,
+    configured: Sequence[CustomField] | None,
+    now: str,
+    user: UserRef,
+) -> _Update:
+    """The case as the PATCH leaves it, with the user actions Kibana writes for it."""
+    values = _normalized(changes, configured)
+    after = msgspec.structs.replace(before, **values)
+    fields = list(values)
+    if "status" in values:
+        timing.apply_status(after, before=before, now=now, user=user)
+        fields += ["timing", "duration", "closed_at", "closed_by"]
+    new_actions = actions.updates(before, after, list(values))
+    after.user_action_count = before.user_action_count + len(new_actions)
+    after.updated_at = now
+    after.updated_by = user
+    after.revision = before.revision + 1
+    fields += ["updated_at", "updated_by", "user_action_count"]
+    return _Update(before=before, after=after, fields=fields, actions=new_actions)
 
 
 async def update(*, context: RequestContext, request: CasesPatchRequest) -> list[Case]:
@@ -273,51 +352,57 @@ async def update(*, context: RequestContext, request: CasesPatchRequest) -> list
         record.id: record
         for record in await store.get_many(context.db, space_id=context.space.id, case_ids=ids)
     }
-    missing = [case_id for case_id in ids if case_id not in stored]
+    await _ensure_authorized_for(context, UPDATE, [stored[i] for i in ids if i in stored])
+    changes = _checked_changes(request, stored)
+    configured = {
+        owner: await configure_service.custom_fields_of(
+            db=context.db, space_id=context.space.id, owner=owner
+        )
+        for owner in dict.fromkeys(stored[case_id].owner for case_id in changes)
+    }
+    for case_id, change in changes.items():
+        if "customFields" in change:
+            custom_fields.validate(change["customFields"], configured[stored[case_id].owner])
+    now = utc_now()
+    user = user_ref(context)
+    planned = [
+        _planned(
+            stored[case_id],
+            change,
+            configured=configured[stored[case_id].owner],
+            now=now,
+            user=user,
+        )
+        for case_id, change in changes.items()
+    ]
+    for plan in planned:
+        if plan.after.user_action_count > MAX_USER_ACTIONS_PER_CASE:
+            raise BadRequest(
+                f"The case with case id {plan.after.id} has reached the limit of"
+                f" {MAX_USER_ACTIONS_PER_CASE} user actions."
+            )
+    async with context.db.transaction() as tx:
+        for plan in planned:
+            written = await store.update(
+                tx, plan.after, fields=plan.fields, expected=plan.before.revision
+            )
+            if not written:
+                raise Conflict(_conflict_message([plan.after.id]))
+            await record_actions(
+                tx, record=plan.after, new_actions=plan.actions, now=now, user=user
+            )
+    return [to_case(plan.after) for plan in planned]
+
+
+def _checked_changes(
+    request: CasesPatchRequest, stored: dict[str, CaseRecord]
+) -> dict[str, dict[str, Any]]:
+    """The changes of each case, after Kibana's checks in Kibana's order (404, 409, 406, 400)."""
+    missing = [item.id for item in request.cases if item.id not in stored]
     if missing:
         raise NotFound(
             f"These cases {', '.join(missing)} do not exist. Please check you have the correct ids."
         )
-    await context.ensure_authorized(UPDATE, list(dict.fromkeys(r.owner for r in stored.values())))
-    changes = await _checked_changes(context, request, stored)
-    now = utc_now()
-    user = user_ref(context)
-    updated: list[tuple[CaseRecord, CaseRecord, list[str], list[UserActionRecord]]] = []
-    for item in request.cases:
-        change = changes[item.id]
-        if not change:
-            continue
-        before = stored[item.id]
-        after = msgspec.structs.replace(before, **change)
-        if "status" in change:
-            timing.apply_status(after, before=before, now=now, user=user)
-        new_actions = actions.updates(before, after, list(change))
-        if before.user_action_count + len(new_actions) > MAX_USER_ACTIONS_PER_CASE:
-            raise BadRequest(
-                f"The case with case id {item.id} has reached the limit of"
-                f" {MAX_USER_ACTIONS_PER_CASE} user actions."
-            )
-        after.user_action_count = before.user_action_count + len(new_actions)
-        after.updated_at = now
-        after.updated_by = user
-        after.revision = before.revision + 1
-        fields = [*change, "updated_at", "updated_by", "user_action_count"]
-        if "status" in change:
-            fields += ["timing", "duration", "closed_at", "closed_by"]
-        updated.append((before, after, fields, new_actions))
-
-    async with context.db.transaction() as tx:
-        for before, after, fields, new_actions in updated:
-            if not await store.update(tx, after, fields=fields, expected=before.revision):
-                raise Conflict(_conflict_message([after.id]))
-            await record_actions(tx, record=after, new_actions=new_actions, now=now, user=user)
-    return [to_case(after) for _, after, _, _ in updated]
-
-
-async def _checked_changes(
-    context: RequestContext, request: CasesPatchRequest, stored: dict[str, CaseRecord]
-) -> dict[str, dict[str, Any]]:
-    """The changes of each case, after Kibana's checks in Kibana's order (409, 406, 400)."""
     stale = [
         item.id
         for item in request.cases
@@ -325,20 +410,18 @@ async def _checked_changes(
     ]
     if stale:
         raise Conflict(_conflict_message(stale))
-    changes = {item.id: _changed_fields(item, stored[item.id]) for item in request.cases}
-    if not any(changes.values()):
+    changes: dict[str, dict[str, Any]] = {}
+    for item in request.cases:
+        change = _requested_changes(item, stored[item.id])
+        if change:
+            changes[item.id] = change
+    if not changes:
         raise NotAcceptable("All update fields are identical to current version.")
     owner_changed = [case_id for case_id, change in changes.items() if "owner" in change]
     if owner_changed:
         raise BadRequest(
             f"Updating the owner of a case is not allowed ids: [{', '.join(owner_changed)}]"
         )
-    for case_id, change in changes.items():
-        if "customFields" in change:
-            configured = await configure_service.custom_fields_of(
-                db=context.db, space_id=context.space.id, owner=stored[case_id].owner
-            )
-            custom_fields.validate(change["customFields"], configured)
     return changes
 
 
@@ -349,11 +432,37 @@ def _conflict_message(ids: Sequence[str]) -> str:
     )
 
 
+async def _ensure_authorized_for(
+    context: RequestContext, operation: Operation, records: Sequence[CaseRecord]
+) -> None:
+    """Kibana's ensureAuthorized over the cases found: 403 unless allowed for their owners."""
+    owners = list(dict.fromkeys(record.owner for record in records))
+    if owners:
+        await context.ensure_authorized(operation, owners)
+    elif not (await context.privileges()).any:
+        # With no case to check Kibana still asks Elasticsearch for its login privilege.
+        raise unauthorized(operation, ())
+
+
 # --- delete -------------------------------------------------------------------------------
+
+
+def _check_delete_ids(ids: Sequence[str]) -> None:
+    """Kibana's CasesDeleteRequestRt (the client's codec: its route takes any list of ids)."""
+    if any(not js_trim(case_id) for case_id in ids):
+        raise BadRequest("string must have length >= 1")
+    if not ids:
+        raise BadRequest("The length of the field ids is too short. Array must be of length >= 1.")
+    if len(ids) > MAX_DELETE_IDS_LENGTH:
+        raise BadRequest(
+            "The length of the field ids is too long. Array must be of length"
+            f" <= {MAX_DELETE_IDS_LENGTH}."
+        )
 
 
 async def delete(*, context: RequestContext, ids: Sequence[str]) -> None:
     """Delete cases with their user actions, in one transaction."""
+    _check_delete_ids(ids)
     found = {
         record.id: record
         for record in await store.get_many(context.db, space_id=context.space.id, case_ids=ids)
@@ -361,7 +470,7 @@ async def delete(*, context: RequestContext, ids: Sequence[str]) -> None:
     for case_id in ids:
         if case_id not in found:
             raise saved_object_not_found(SAVED_OBJECT_TYPE, case_id)
-    await context.ensure_authorized(DELETE, list(dict.fromkeys(r.owner for r in found.values())))
+    await _ensure_authorized_for(context, DELETE, [found[case_id] for case_id in ids])
     async with context.db.transaction() as tx:
         await store.delete(tx, case_ids=list(found))
 

@@ -356,6 +356,11 @@ async def all_user_actions(db: Executor, *, case_id: str) -> list[UserAction]:
 # --- lists ------------------------------------------------------------------------------
 
 
+def _keyword_order(dialect: str, column: str) -> str:
+    """ORDER BY a text column as Elasticsearch sorts keywords: by bytes, whatever the locale."""
+    return f'{column} COLLATE "C"' if dialect == "postgresql" else column
+
+
 async def count_by_status(db: Executor, *, where: Query) -> dict[str, int]:
     """How many cases match `where` (over the cases table `c`), by status."""
     rows = await db.fetch_all(
@@ -364,6 +369,14 @@ async def count_by_status(db: Executor, *, where: Query) -> dict[str, int]:
         where.params,
     )
     return {row["status"]: int(row["total"]) for row in rows}
+
+
+async def count(db: Executor, *, where: Query) -> int:
+    """How many cases match `where` (over the cases table `c`)."""
+    row = await db.fetch_one(
+        f"SELECT count(*) AS total FROM cases c WHERE {where.where()}", where.params
+    )
+    return 0 if row is None else int(row["total"])
 
 
 async def find_page(
@@ -378,41 +391,95 @@ async def find_page(
     return [case_record(row) for row in rows]
 
 
-async def tags(db: Executor, *, space_id: str, owners: Sequence[str]) -> list[str]:
+async def tags(db: Executor, *, dialect: str, space_id: str, owners: Sequence[str]) -> list[str]:
     """The distinct tags of the space's cases of `owners`, sorted."""
     if not owners:
         return []
     placeholders, params = in_list("owner", owners)
     rows = await db.fetch_all(
-        "SELECT DISTINCT t.tag AS tag FROM case_tags t JOIN cases c ON c.id = t.case_id"
-        f" WHERE t.space_id = :space_id AND c.owner IN ({placeholders}) ORDER BY t.tag",
+        "SELECT t.tag AS tag FROM case_tags t JOIN cases c ON c.id = t.case_id"
+        f" WHERE t.space_id = :space_id AND c.owner IN ({placeholders})"
+        f" GROUP BY t.tag ORDER BY {_keyword_order(dialect, 't.tag')}",
         {**params, "space_id": space_id},
     )
     return [row["tag"] for row in rows]
 
 
-async def categories(db: Executor, *, space_id: str, owners: Sequence[str]) -> list[str]:
+async def categories(
+    db: Executor, *, dialect: str, space_id: str, owners: Sequence[str]
+) -> list[str]:
     """The distinct categories of the space's cases of `owners`, sorted."""
     if not owners:
         return []
     placeholders, params = in_list("owner", owners)
     rows = await db.fetch_all(
-        "SELECT DISTINCT category FROM cases WHERE space_id = :space_id"
-        f" AND category IS NOT NULL AND owner IN ({placeholders}) ORDER BY category",
+        "SELECT category FROM cases WHERE space_id = :space_id"
+        f" AND category IS NOT NULL AND owner IN ({placeholders})"
+        f" GROUP BY category ORDER BY {_keyword_order(dialect, 'category')}",
         {**params, "space_id": space_id},
     )
     return [row["category"] for row in rows]
 
 
-async def reporters(db: Executor, *, space_id: str, owners: Sequence[str]) -> list[UserRef]:
+async def reporters(
+    db: Executor, *, dialect: str, space_id: str, owners: Sequence[str]
+) -> list[UserRef]:
     """Who created the space's cases of `owners`, by username, as their latest case says."""
     if not owners:
         return []
     placeholders, params = in_list("owner", owners)
+    # Kibana: a terms aggregation on the username, each bucket's newest case (top_hits).
     rows = await db.fetch_all(
-        "SELECT created_by FROM cases WHERE seq IN (SELECT max(seq) FROM cases"
-        f" WHERE space_id = :space_id AND owner IN ({placeholders}) GROUP BY reporter)"
-        " ORDER BY reporter",
+        "SELECT created_by FROM (SELECT created_by, reporter, ROW_NUMBER() OVER"
+        " (PARTITION BY reporter ORDER BY created_at DESC, seq DESC) AS newest FROM cases"
+        f" WHERE space_id = :space_id AND owner IN ({placeholders})) latest WHERE newest = 1"
+        f" ORDER BY {_keyword_order(dialect, 'reporter')}",
         {**params, "space_id": space_id},
     )
     return [_decode_user(row["created_by"]) for row in rows]
+
+
+# --- activity ---------------------------------------------------------------------------
+
+
+async def user_action_totals(db: Executor, *, case_id: str) -> tuple[int, int]:
+    """How many user actions a case has, and how many of them are on user comments."""
+    row = await db.fetch_one(
+        "SELECT count(*) AS total,"
+        " count(CASE WHEN comment_type = 'user' THEN 1 END) AS user_comments"
+        " FROM case_user_actions WHERE case_id = :case_id",
+        {"case_id": case_id},
+    )
+    if row is None:
+        return 0, 0
+    return int(row["total"]), int(row["user_comments"])
+
+
+async def user_actions_of_types(
+    db: Executor, *, case_id: str, types: Sequence[str], action: str | None = None
+) -> list[UserAction]:
+    """A case's user actions of `types` (and `action`, when given), oldest first."""
+    placeholders, params = in_list("type", types)
+    params["case_id"] = case_id
+    condition = ""
+    if action is not None:
+        condition, params["action"] = " AND action = :action", action
+    rows = await db.fetch_all(
+        f"SELECT {USER_ACTION_COLUMNS} FROM case_user_actions WHERE case_id = :case_id"
+        f" AND type IN ({placeholders}){condition} ORDER BY created_at, position",
+        params,
+    )
+    return [user_action(row) for row in rows]
+
+
+async def status_metrics(db: Executor, *, where: Query) -> dict[str, tuple[int, int, int]]:
+    """By status, of the cases matching `where` (table `c`): count, duration sum, durations."""
+    rows = await db.fetch_all(
+        "SELECT c.status AS status, count(*) AS total, sum(c.duration) AS duration_sum,"
+        f" count(c.duration) AS durations FROM cases c WHERE {where.where()} GROUP BY c.status",
+        where.params,
+    )
+    return {
+        row["status"]: (int(row["total"]), int(row["duration_sum"] or 0), int(row["durations"]))
+        for row in rows
+    }

@@ -7,15 +7,17 @@ every figure is whole seconds, rounded down.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from opencases.cases.store import CaseRecord
 from opencases.configure.schemas import UserRef
 from opencases.kibana.time import parse_time
 
 
 def _seconds(start: str, end: str) -> int | None:
-    """Whole seconds from `start` to `end`; None when `end` is before `start`."""
-    elapsed = (parse_time(end) - parse_time(start)).total_seconds()
-    return None if elapsed < 0 else int(elapsed // 1) if elapsed >= 0 else None
+    """Whole seconds from `start` to `end`, rounded down; None when `end` is before `start`."""
+    elapsed = (parse_time(end) - parse_time(start)) // timedelta(milliseconds=1)
+    return None if elapsed < 0 else elapsed // 1000
 
 
 def apply_status(after: CaseRecord, *, before: CaseRecord, now: str, user: UserRef) -> None:

@@ -7,8 +7,10 @@ from typing import Any
 
 import msgspec
 
+from opencases.cases.schemas import CasePostRequest
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure.schemas import Assignee
+from opencases.kibana.validation import given
 
 # Record fields written as one `update` action carrying the new value, by user action type.
 _UPDATED_FIELDS = {
@@ -27,7 +29,7 @@ def _plain(value: Any) -> Any:
 
 
 def create_case(record: CaseRecord) -> UserActionRecord:
-    """The `create_case` action: the case as created, with Kibana's defaults filled in."""
+    """The `create_case` action of a case stored as requested (nothing to trim or fill in)."""
     return UserActionRecord(
         type="create_case",
         action="create",
@@ -45,6 +47,21 @@ def create_case(record: CaseRecord) -> UserActionRecord:
             "customFields": _plain(record.customFields),
         },
     )
+
+
+def case_requested(request: CasePostRequest, *, assignees: Sequence[Assignee]) -> UserActionRecord:
+    """The `create_case` action of POST /api/cases: the request as sent, Kibana's defaults added."""
+    # Kibana's create.ts records the decoded request, before it trims the text or fills
+    # in the configured custom fields (it only drops assignees without a uid).
+    payload = _plain(request)
+    payload.update(
+        severity=given(request.severity, "low"),
+        assignees=_plain(assignees),
+        category=given(request.category, None),
+        customFields=_plain(given(request.customFields, [])),
+        status="open",
+    )
+    return UserActionRecord(type="create_case", action="create", payload=payload)
 
 
 def _difference(left: Sequence[Any], right: Sequence[Any]) -> list[Any]:

@@ -3,7 +3,7 @@
 The layer: `authentication` (who calls), `authorization` (what roles allow, per space and
 feature), `grants` (the roles a caller has), `context` (what each handler receives),
 `features`, `secrets` and `store` (users and API keys, and the roles' Kibana privileges).
-The admin APIs use the layer and never the other way round: `users`, `roles`, `api_keys`
-(each its schemas, service and routes), the rules they share in `admin`, and every admin
-route in `routes`.
+The admin APIs use the layer and never the other way round: `users`, `roles`, `api_keys`,
+`profiles` (each its schemas, service and routes), the rules they share in `admin`, and
+every admin route in `routes`.
 """

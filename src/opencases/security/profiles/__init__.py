@@ -1,0 +1,1 @@
+"""Kibana's user profiles: each user's profile, found by uid, suggested by name."""

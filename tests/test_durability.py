@@ -1,12 +1,13 @@
 """A crash loses no acknowledged write: `kill -9` of the server under load, then a restart.
 
-Concurrent clients create connectors (with chosen ids and sealed secrets) and create then
-patch case configurations, in several spaces, against `opencases serve` with two workers.
+Concurrent clients create connectors (with chosen ids and sealed secrets), create then
+patch case configurations, and create then patch cases, in several spaces, against
+`opencases serve` with two workers.
 After a fixed number of acknowledged (2xx) writes the whole process group gets SIGKILL,
 wherever it is. A new server on the same database must then answer every acknowledged
 write exactly as it was acknowledged. A write in flight at the kill may or may not have
-happened, but nothing else: a configuration is either as last acknowledged, or as the one
-patch then unanswered made it.
+happened, but nothing else: a configuration or a case is either as last acknowledged, or as
+the one patch then unanswered made it; and no two cases of a space share a number.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ ENCRYPTION_KEY = "durability-test-encryption-key-0123456789"
 SPACES = ("default", "space-a", "space-b")
 OWNERS = ("securitySolution", "observability", "cases")
 CONNECTOR_WRITERS = 6
+CASE_WRITERS = 3
 # Acknowledged writes (besides the spaces) before the kill: enough for every writer to be
 # busy, few enough for a test of a few seconds.
 KILL_AFTER = 120
@@ -69,6 +71,9 @@ class Ledger:
     configurations: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
     # The label of each configuration's patch sent but never answered.
     unanswered_patch: dict[tuple[str, str], str] = field(default_factory=dict)
+    cases: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)
+    # The title of each case's patch sent but never answered.
+    unanswered_title: dict[tuple[str, str], str] = field(default_factory=dict)
 
     def acknowledge(self) -> None:
         """Count an acknowledged write; the SIGKILL comes right after the KILL_AFTER-th."""
@@ -142,6 +147,54 @@ async def patch_configuration(
         number += 1
 
 
+CASE = {
+    "title": "A case",
+    "description": "Written under load.",
+    "tags": ["durability"],
+    "connector": {"id": "none", "name": "none", "type": ".none", "fields": None},
+    "settings": {"syncAlerts": False},
+    "owner": "securitySolution",
+}
+
+
+async def create_cases(client: httpx.AsyncClient, ledger: Ledger, writer: int) -> None:
+    """Create cases round the spaces until the server dies; patch every third one's title."""
+    number = 0
+    while not ledger.killed:
+        space = SPACES[(writer + number) % len(SPACES)]
+        body = {**CASE, "title": f"Case {writer}.{number}"}
+        answer = await write(client, ledger, "POST", f"{prefix(space)}/api/cases", body)
+        if answer is None:
+            return
+        ledger.cases[space, answer["id"]] = answer
+        number += 1
+        if number % 3 or ledger.killed:
+            continue
+        title = f"Case {writer}.{number - 1}, renamed"
+        ledger.unanswered_title[space, answer["id"]] = title
+        patch = {"cases": [{"id": answer["id"], "version": answer["version"], "title": title}]}
+        patched = await write_cases(client, ledger, f"{prefix(space)}/api/cases", patch)
+        if patched is None:
+            return
+        del ledger.unanswered_title[space, answer["id"]]
+        ledger.cases[space, answer["id"]] = patched
+
+
+async def write_cases(
+    client: httpx.AsyncClient, ledger: Ledger, url: str, body: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The acknowledged case of a PATCH /api/cases of one case, or None once the server is gone."""
+    try:
+        response = await client.patch(url, json=body)
+    except httpx.TransportError:
+        assert ledger.killed, "the server failed a request before it was killed"
+        return None
+    assert response.status_code == 200, f"PATCH {url}: {response.text}"
+    ledger.acknowledge()
+    [answer] = response.json()
+    return dict(answer)
+
+
 def serve(database_url: str, port: int, log_file: Path) -> AbstractContextManager[Server]:
     """`opencases serve` with two workers on the database, until the block ends."""
     env = {
@@ -174,6 +227,7 @@ async def test_every_acknowledged_write_survives_a_kill_9(
                 assert response.status_code == 200, response.text
             await asyncio.gather(
                 *(create_connectors(client, ledger, writer) for writer in range(CONNECTOR_WRITERS)),
+                *(create_cases(client, ledger, writer) for writer in range(CASE_WRITERS)),
                 *(
                     patch_configuration(client, ledger, space, owner)
                     for space in SPACES
@@ -183,6 +237,7 @@ async def test_every_acknowledged_write_survives_a_kill_9(
         assert ledger.killed
         server.wait()
     assert ledger.acknowledged >= KILL_AFTER
+    assert ledger.cases, "no case was acknowledged before the kill"
 
     port = unused_port()
     with serve(fresh_database_url, port, tmp_path / "after.log"):
@@ -204,3 +259,14 @@ async def test_every_acknowledged_write_survives_a_kill_9(
                     assert label is not None, (stored, acknowledged)
                     assert stored["id"] == acknowledged["id"]
                     assert stored["customFields"][0]["label"] == label
+            numbers: dict[str, set[int]] = {space: set() for space in SPACES}
+            for (space, case_id), acknowledged in ledger.cases.items():
+                response = await client.get(f"{prefix(space)}/api/cases/{case_id}")
+                assert response.status_code == 200, response.text
+                stored = response.json()
+                expected = {k: v for k, v in acknowledged.items() if k != "comments"}
+                if stored != expected:
+                    # The title patch in flight at the kill was committed, unanswered.
+                    assert stored["title"] == ledger.unanswered_title.get((space, case_id))
+                assert stored["incremental_id"] not in numbers[space]
+                numbers[space].add(stored["incremental_id"])

@@ -15,6 +15,7 @@ from starlette.types import ASGIApp, Lifespan
 
 from opencases import db as database
 from opencases.cases import routes as cases_routes
+from opencases.cases import service as cases_service
 from opencases.configure import routes as configure_routes
 from opencases.configure import service as configure_service
 from opencases.connectors import routes as connectors_routes
@@ -103,6 +104,7 @@ def create_app(
         ),
     )
     state.connectors.register_reference_counter(configure_service.count_connector_references)
+    state.connectors.register_reference_counter(cases_service.count_connector_references)
 
     state.routes = [*api_routes(state), *extra_routes]
     state.openapi = openapi_document(state.routes)

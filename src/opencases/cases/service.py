@@ -490,3 +490,10 @@ def page_of(page: Any, per_page: Any, *, max_per_page: int) -> tuple[int, int]:
             " is not possible."
         )
     return page, per_page
+
+
+async def count_connector_references(
+    *, db: Executor, space_id: str, connector_ids: Sequence[str]
+) -> dict[str, int]:
+    """How many cases of the space use each of `connector_ids` (absent: none)."""
+    return await store.connector_counts(db, space_id=space_id, connector_ids=connector_ids)

@@ -246,6 +246,21 @@ async def delete(tx: Executor, *, case_ids: Sequence[str]) -> None:
         await tx.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", params)
 
 
+async def connector_counts(
+    db: Executor, *, space_id: str, connector_ids: Sequence[str]
+) -> dict[str, int]:
+    """How many cases of the space use each of `connector_ids` (absent: none)."""
+    if not connector_ids:
+        return {}
+    placeholders, params = in_list("connector", connector_ids)
+    rows = await db.fetch_all(
+        "SELECT connector_id, count(*) AS uses FROM cases WHERE space_id = :space_id"
+        f" AND connector_id IN ({placeholders}) GROUP BY connector_id",
+        {**params, "space_id": space_id},
+    )
+    return {row["connector_id"]: int(row["uses"]) for row in rows}
+
+
 # --- user actions -----------------------------------------------------------------------
 
 

@@ -226,6 +226,7 @@ cases = Table(
     Index("ix_cases_space_id_severity", "space_id", "severity"),
     Index("ix_cases_space_id_category", "space_id", "category"),
     Index("ix_cases_space_id_reporter", "space_id", "reporter"),
+    Index("ix_cases_space_id_connector_id", "space_id", "connector_id"),
 )
 
 # A case's tags and assignees again, one row each: what the filters and lists search.

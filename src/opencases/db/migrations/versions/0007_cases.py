@@ -99,6 +99,7 @@ def upgrade() -> None:
         ("ix_cases_space_id_severity", ["space_id", "severity"]),
         ("ix_cases_space_id_category", ["space_id", "category"]),
         ("ix_cases_space_id_reporter", ["space_id", "reporter"]),
+        ("ix_cases_space_id_connector_id", ["space_id", "connector_id"]),
     ]:
         op.create_index(op.f(name), "cases", columns, unique=False)
     for table, column in [("case_tags", "tag"), ("case_assignees", "uid")]:

@@ -3,23 +3,29 @@
 Each worker (process) remembers the credentials it verified and the spaces it read; a
 password change, a disabled or deleted user, changed roles, an invalidated API key or a
 changed or deleted space made through another worker must end that at its next request.
-In-process, two apps on one database stand for two workers; the e2e test runs two servers.
+In-process, two apps on one database stand for two workers; the e2e tests run two servers.
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 import pytest
 from starlette.applications import Starlette
 
 from opencases.app import create_app
+from opencases.db import Database
+from opencases.db.postgres_epoch import LISTENER_NAME
 from opencases.settings import Settings
 from tests.conftest import INTERNAL_ORIGIN, Users, make_client, unused_port
+from tests.db.test_database import count_round_trips, listening
 from tests.server import OPENCASES, running
 
 
@@ -158,6 +164,45 @@ async def test_a_changed_or_deleted_space_shows_on_another_worker_at_the_next_re
         assert (gone.status_code, gone.json()) == (404, NOT_FOUND)
 
 
+async def test_on_postgresql_a_remembered_credential_and_space_cost_no_round_trip(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite knows the epoch from data_version, asked on the event loop")
+    assert (await client.get("/api/spaces/space/default")).status_code == 200
+    await listening(db)
+    round_trips = count_round_trips(monkeypatch)
+
+    assert (await client.get("/api/spaces/space/default")).status_code == 200
+    assert (await client.get("/internal/security/me")).status_code == 200
+    assert round_trips == []
+
+
+async def test_on_postgresql_another_worker_knows_of_a_change_when_the_writer_answers(
+    client: httpx.AsyncClient, users: Users, db: Database, other_worker: Starlette
+) -> None:
+    if db.dialect != "postgresql":
+        pytest.skip("SQLite knows the epoch from data_version, asked on the event loop")
+    other_db: Database = other_worker.state.opencases.db
+    await users.user("alice", ["viewer"], password="old-password")
+    async with on(other_worker, ("alice", "old-password")) as old:
+        assert (await old.get("/internal/security/me")).status_code == 200
+        epoch = await listening(db)
+        assert await listening(other_db) == epoch
+
+        changed = await client.post(
+            "/internal/security/users/alice/password", json={"newPassword": "new-password"}
+        )
+        assert changed.status_code == 204
+        # The writer answered once the other worker had taken the bump in.
+        known = other_db.known_security_epoch()
+        assert known == db.known_security_epoch()
+        assert (known or 0) > epoch
+
+        refused = await old.get("/internal/security/me")
+        assert (refused.status_code, refused.json()) == (401, password_refused("alice"))
+
+
 # --- two processes ------------------------------------------------------------------
 
 ELASTIC = ("elastic", "e2e-elastic-password")
@@ -217,3 +262,54 @@ def test_credentials_ended_through_one_server_are_refused_by_another_at_once(
         refused = status(second, auth=("erin", "old-password"))
         assert (refused.status_code, refused.json()) == (401, password_refused("erin"))
         assert status(second, auth=("erin", "new-password")).status_code == 200
+
+
+def listener_sessions(database_url: str) -> int:
+    """How many security epoch listeners are connected to a PostgreSQL database."""
+
+    async def count() -> int:
+        connection = await asyncpg.connect(database_url)
+        try:
+            n: int = await connection.fetchval(
+                "SELECT count(*) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = $1",
+                LISTENER_NAME,
+            )
+        finally:
+            await connection.close()
+        return n
+
+    return asyncio.run(count())
+
+
+@pytest.mark.e2e
+def test_roles_changed_through_one_server_hold_on_another_at_once_every_time(
+    tmp_path: Path, fresh_database_url: str
+) -> None:
+    with (
+        two_servers(tmp_path, fresh_database_url) as (first, second),
+        httpx.Client(headers={"kbn-xsrf": "true", **INTERNAL_ORIGIN}, timeout=30) as http,
+    ):
+        body = {"username": "frank", "password": "frank-password", "roles": ["viewer"]}
+        created = http.post(f"{first}/internal/security/users/frank", json=body, auth=ELASTIC)
+        assert created.status_code == 200, created.text
+
+        def space() -> int:
+            response = http.get(
+                f"{second}/api/spaces/space/default", auth=("frank", "frank-password")
+            )
+            return response.status_code
+
+        assert space() == 200  # verified and remembered
+        if fresh_database_url.startswith("postgresql"):
+            # Both servers listen: what the second remembers holds without a round trip.
+            deadline = time.monotonic() + 10
+            while listener_sessions(fresh_database_url) < 2:
+                assert time.monotonic() < deadline, "the servers do not listen for bumps"
+                time.sleep(0.01)
+        # Changed roles cost no hashing: many changes, each checked at the very next request.
+        for roles, status in [([], 403), (["viewer"], 200)] * 10:
+            change = {"username": "frank", "roles": roles, "enabled": True}
+            changed = http.post(f"{first}/internal/security/users/frank", json=change, auth=ELASTIC)
+            assert changed.status_code == 200, changed.text
+            assert space() == status

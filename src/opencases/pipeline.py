@@ -64,7 +64,7 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
             elif name == b"x-elastic-internal-origin":
                 internal_origin = True
         # What this process verified and read answers most requests without I/O, while the
-        # database's security epoch stands (on SQLite; PostgreSQL needs its snapshot).
+        # database's security epoch stands (SQLite's data_version, PostgreSQL's listener).
         principal = state.authenticator.remembered(db, authorization)
         if principal is None:
             try:

@@ -4,11 +4,15 @@ or fails on its own."""
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
+from typing import Any
 
+import asyncpg
 import pytest
 
 from opencases.db import Database, bump_security_epoch, connect
 from opencases.db.postgres import PostgresDatabase
+from opencases.db.postgres_epoch import LISTENER_NAME
 
 
 async def count_spaces(db: Database) -> int:
@@ -167,3 +171,135 @@ async def test_a_request_on_postgresql_waits_for_one_snapshot(
     await scope.read_cached("spaces", lambda: count_spaces(scope))
 
     assert asked == 1
+
+
+# --- PostgreSQL: the security epoch heard, not asked --------------------------------
+
+
+def postgres(db: Database) -> PostgresDatabase:
+    """The database, when it is PostgreSQL's (else skip: SQLite's epoch costs no round trip)."""
+    if not isinstance(db, PostgresDatabase):
+        pytest.skip("SQLite knows the epoch from data_version, asked on the event loop")
+    return db
+
+
+async def eventually(condition: Callable[[], bool]) -> None:
+    """Wait until `condition()` holds (10 s at most)."""
+    async with asyncio.timeout(10):
+        # The listener's state changes in the background, with no event to wait for.
+        while not condition():  # noqa: ASYNC110
+            await asyncio.sleep(0.005)
+
+
+async def listening(db: Database) -> int:
+    """The epoch `db` knows without a round trip, once its listener listens."""
+    await eventually(lambda: db.known_security_epoch() is not None)
+    known = db.known_security_epoch()
+    assert known is not None
+    return known
+
+
+def count_round_trips(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """A list that grows by one at each use of an asyncpg pool from now on."""
+    # Every statement sent through a pool (its own fetchrow, fetch, execute, or a
+    # transaction's) takes one of its connections first: none taken, no round trip made.
+    uses: list[str] = []
+    acquire = asyncpg.Pool.acquire
+
+    def counting(pool: asyncpg.Pool, *args: Any, **kwargs: Any) -> Any:
+        uses.append("acquire")
+        return acquire(pool, *args, **kwargs)
+
+    monkeypatch.setattr(asyncpg.Pool, "acquire", counting)
+    return uses
+
+
+async def test_on_postgresql_a_listened_epoch_costs_no_round_trip(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    epoch = await listening(postgres(db))
+    round_trips = count_round_trips(monkeypatch)
+    scope = db.request_scope()
+
+    assert scope.known_security_epoch() == epoch
+    assert await scope.security_epoch() == epoch
+    assert await db.security_epoch() == epoch
+    assert round_trips == []
+
+
+async def test_on_postgresql_a_bump_through_another_database_is_known_when_it_returns(
+    db: Database, database_url: str
+) -> None:
+    epoch = await listening(postgres(db))
+    # Another PostgresDatabase stands for another process, with a listener of its own.
+    other = await connect(database_url, pool_size=1)
+    try:
+        async with other.transaction() as tx:
+            await bump_security_epoch(tx)
+        # Known here, with no await in between: the writer returned only once every
+        # listening process (this one too) said it took the bump in.
+        assert db.known_security_epoch() == epoch + 1
+
+        with pytest.raises(Refused):
+            await bump_then_fail(other)
+        async with db.transaction() as tx:
+            await bump_security_epoch(tx)
+        assert db.known_security_epoch() == other.known_security_epoch() == epoch + 2
+    finally:
+        await other.close()
+
+
+async def test_on_postgresql_a_lost_listener_falls_back_to_round_trips_and_recovers(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    epoch = await listening(postgres(db))
+    # Reconnections wait for the test's word, so it sees the listener down.
+    reconnect = asyncio.Event()
+    connect_listener = asyncpg.connect
+
+    async def held(*args: Any, **kwargs: Any) -> Any:
+        await reconnect.wait()
+        return await connect_listener(*args, **kwargs)
+
+    monkeypatch.setattr(asyncpg, "connect", held)
+    ended = await db.fetch_one(
+        "SELECT count(pg_terminate_backend(pid)) AS n FROM pg_stat_activity"
+        " WHERE datname = current_database() AND application_name = :name",
+        {"name": LISTENER_NAME},
+    )
+    assert ended is not None
+    assert ended["n"] == 1
+    await eventually(lambda: db.known_security_epoch() is None)
+
+    round_trips = count_round_trips(monkeypatch)
+    assert await db.request_scope().security_epoch() == epoch
+    assert len(round_trips) == 1  # the snapshot
+    # A bump the listener cannot hear (the writer, not listening, does not wait for it).
+    async with db.transaction() as tx:
+        await bump_security_epoch(tx)
+    assert await db.request_scope().security_epoch() == epoch + 1
+
+    reconnect.set()
+    # Back, it reads what it missed.
+    assert await listening(db) == epoch + 1
+    round_trips.clear()
+    assert await db.request_scope().security_epoch() == epoch + 1
+    assert round_trips == []
+
+
+async def test_on_postgresql_an_epoch_reset_behind_the_listeners_back_is_read_again(
+    db: Database,
+) -> None:
+    await listening(postgres(db))
+    for _ in range(3):
+        async with db.transaction() as tx:
+            await bump_security_epoch(tx)
+    assert (db.known_security_epoch() or 0) >= 3
+
+    # Not notified: the listener still knows the old epoch.
+    await db.execute("DELETE FROM security_epoch")
+    async with db.transaction() as tx:
+        await bump_security_epoch(tx)
+    # The bump it hears (1) is below what it knows: it reads the row again. (The writer
+    # may return before: what its listener said before the reset is past 1.)
+    await eventually(lambda: db.known_security_epoch() == 1)

@@ -12,7 +12,7 @@ from collections.abc import (
     Sequence,
 )
 from contextlib import AbstractAsyncContextManager
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 import msgspec
 
@@ -84,7 +84,7 @@ class Database(Executor, Protocol):
         ...
 
     async def security_epoch(self) -> int:
-        """The security epoch, as of a moment after this call began (see bump_security_epoch)."""
+        """The security epoch, with every bump whose transaction ended before the request came."""
         ...
 
     def known_security_epoch(self) -> int | None:
@@ -109,12 +109,27 @@ class Database(Executor, Protocol):
 
 # Every change that must end what a process remembers of credentials or spaces (a
 # password, a user's roles or state, an invalidated API key, a changed or deleted space)
-# bumps one counter in its own transaction. The check for commits that `read_cached`
-# makes (once per event-loop turn) reads it too, so each process learns of such a change
-# at its next request and keeps everything else it verified.
+# bumps one counter in its own transaction. On SQLite the check for commits that
+# `read_cached` makes (once per event-loop turn) reads it too; on PostgreSQL each process
+# LISTENs for the bumps, and a bumping transaction returns once every listening process
+# heard of it (see postgres.py). Either way each process learns of such a change at its
+# next request and keeps everything else it verified.
 SELECT_SECURITY_EPOCH = "SELECT epoch FROM security_epoch WHERE id = 1"
+BUMP_SECURITY_EPOCH = (
+    "INSERT INTO security_epoch (id, epoch) VALUES (1, 1)"
+    " ON CONFLICT (id) DO UPDATE SET epoch = security_epoch.epoch + 1"
+)
 # Reads remembered at most between two writes.
 READ_CACHE_SIZE = 1000
+
+
+@runtime_checkable
+class _BumpsSecurityEpoch(Protocol):
+    """An executor that bumps the epoch its own way (PostgreSQL's notify the listeners)."""
+
+    async def bump_security_epoch(self) -> None:
+        """Bump the security epoch in this executor's transaction."""
+        ...
 
 
 async def bump_security_epoch(tx: Executor) -> None:
@@ -123,7 +138,7 @@ async def bump_security_epoch(tx: Executor) -> None:
     Call it before the transaction's other writes: on PostgreSQL the counter's row lock then
     comes first in every transaction that takes it, so two of them never deadlock.
     """
-    await tx.execute(
-        "INSERT INTO security_epoch (id, epoch) VALUES (1, 1)"
-        " ON CONFLICT (id) DO UPDATE SET epoch = security_epoch.epoch + 1"
-    )
+    if isinstance(tx, _BumpsSecurityEpoch):
+        await tx.bump_security_epoch()
+    else:
+        await tx.execute(BUMP_SECURITY_EPOCH)

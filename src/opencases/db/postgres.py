@@ -1,8 +1,9 @@
-"""PostgreSQL: an asyncpg pool, with reads cached per snapshot."""
+"""PostgreSQL: an asyncpg pool, with reads cached per snapshot; bumps heard by LISTEN."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import re
 from collections.abc import (
     AsyncIterator,
@@ -25,7 +26,16 @@ from opencases.db.database import (
     Row,
     T,
     UniqueViolation,
+    bump_security_epoch,
 )
+from opencases.db.postgres_epoch import (
+    BUMP_AND_NOTIFY,
+    LISTENER_NAME,
+    LISTENER_SESSIONS,
+    SecurityEpochListener,
+)
+
+log = logging.getLogger(__name__)
 
 _NAMED_PARAMETER = re.compile(r"(?<![:\w]):([A-Za-z_]\w*)")
 
@@ -86,6 +96,28 @@ class _PostgresConnection:
         return int(last) if last.isdigit() else 0
 
 
+class _PostgresTransaction(_PostgresConnection):
+    """Statements of one transaction; a bump in it notifies the listeners at its commit."""
+
+    def __init__(self, connection: Any, *, listener: SecurityEpochListener | None) -> None:
+        super().__init__(connection)
+        self._listener = listener
+        # The epoch this transaction bumped to last, if it did.
+        self.bumped: int | None = None
+        # The listener's generation when the transaction first bumped, if it listened:
+        # the answers to this bump come to that connection (None: it will not wait).
+        self.heard_by: int | None = None
+
+    async def bump_security_epoch(self) -> None:
+        """Bump the security epoch; the listeners hear of it at the commit."""
+        listener = self._listener
+        if listener is not None and self.bumped is None and await listener.listening():
+            self.heard_by = listener.generation
+        writer = 0 if listener is None or self.heard_by is None else listener.pid
+        row = await self._connection.fetchrow(BUMP_AND_NOTIFY, str(writer))
+        self.bumped = row["epoch"]
+
+
 class _PooledConnection(asyncpg.Connection):  # type: ignore[misc]
     """A pool connection returned without a reset query.
 
@@ -104,19 +136,21 @@ class PostgresDatabase:
 
     dialect = "postgresql"
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, *, listen_url: str | None = None) -> None:
         self._pool = pool
         self._pooled = _PostgresConnection(pool)
         self._reads: dict[Hashable, tuple[str, Any]] = {}
         self._snapshot: asyncio.Future[Snapshot] | None = None
+        # Started at the first need: a short-lived command that asks nothing opens none.
+        self._listener = None if listen_url is None else SecurityEpochListener(listen_url)
 
     @classmethod
     async def connect(cls, url: str, *, pool_size: int = 10) -> PostgresDatabase:
-        """Open a pool of connections to `url`."""
+        """Open a pool of connections to `url` (and, once needed, a listener of bumps)."""
         pool = await asyncpg.create_pool(
             url, min_size=1, max_size=pool_size, connection_class=_PooledConnection
         )
-        return cls(pool)
+        return cls(pool, listen_url=url)
 
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         """The first row of a query, on a pooled connection, or None."""
@@ -153,12 +187,26 @@ class PostgresDatabase:
         return value
 
     async def security_epoch(self) -> int:
-        """The security epoch read with this turn's snapshot."""
+        """The epoch the listener knows, else the one in this turn's snapshot."""
+        known = self.known_security_epoch()
+        if known is not None:
+            return known
         return (await self.current_snapshot()).security_epoch
 
     def known_security_epoch(self) -> int | None:
-        """None: whether anything committed takes a round trip to know."""
-        return None
+        """The epoch the listener knows, or None while it does not listen (then starts it)."""
+        listener = self._listener
+        if listener is None:
+            return None
+        known = listener.known
+        if known is None:
+            listener.start()
+        return known
+
+    async def bump_security_epoch(self) -> None:
+        """Bump the security epoch in a transaction of its own."""
+        async with self.transaction() as tx:
+            await bump_security_epoch(tx)
 
     def request_scope(self) -> PostgresRequest:
         """A view for one request, whose reads share one snapshot."""
@@ -188,12 +236,28 @@ class PostgresDatabase:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Executor]:
-        """One transaction on a pooled connection."""
-        async with self._pool.acquire() as connection, connection.transaction():
-            yield _PostgresConnection(connection)
+        """One transaction on a pooled connection; after a bump, it ends once all heard of it."""
+        listener = self._listener
+        async with self._pool.acquire() as connection:
+            tx = _PostgresTransaction(connection, listener=listener)
+            async with connection.transaction():
+                yield tx
+            if listener is None or tx.bumped is None or tx.heard_by is None:
+                return
+            # (3): the sessions listening after the commit; a later one reads the bump.
+            try:
+                rows = await connection.fetch(LISTENER_SESSIONS, LISTENER_NAME)
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                # Committed all the same: the caches' ttl bounds what this leaves open.
+                log.warning("security epoch %d: listeners not found (%s)", tx.bumped, exc)
+                return
+        sessions = [row["pid"] for row in rows]
+        await listener.wait_seen(epoch=tx.bumped, sessions=sessions, generation=tx.heard_by)
 
     async def close(self) -> None:
-        """Close the pool."""
+        """Stop listening, then close the pool."""
+        if self._listener is not None:
+            await self._listener.close()
         await self._pool.close()
 
 
@@ -246,12 +310,23 @@ class PostgresRequest:
         return await self._database.read_cached_at(snapshot, key, load)
 
     async def security_epoch(self) -> int:
-        """The security epoch in the request's snapshot (asked for on first use)."""
+        """The epoch the listener knows, else the one in the request's snapshot."""
+        known = self._database.known_security_epoch()
+        if known is not None:
+            return known
         return (await self._current_snapshot()).security_epoch
 
     def known_security_epoch(self) -> int | None:
-        """The security epoch once the request has its snapshot, else None."""
-        return None if self._snapshot is None else self._snapshot.security_epoch
+        """The epoch the listener knows, else the request's snapshot's once it has one."""
+        known = self._database.known_security_epoch()
+        if known is None and self._snapshot is not None:
+            return self._snapshot.security_epoch
+        return known
+
+    async def bump_security_epoch(self) -> None:
+        """Bump the security epoch in a transaction of its own."""
+        async with self.transaction() as tx:
+            await bump_security_epoch(tx)
 
     def request_scope(self) -> PostgresRequest:
         """A new view for another request."""

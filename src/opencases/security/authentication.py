@@ -99,7 +99,8 @@ class Authenticator:
         """The principal of a credential verified in the current security epoch, or None.
 
         No I/O and no await: the common case of a request costs no coroutine here. None
-        also when the epoch is not known without I/O (on PostgreSQL, a request's first).
+        also when the epoch is not known without I/O (on PostgreSQL, while the process's
+        listener of bumps does not listen).
         """
         if not authorization:
             return None

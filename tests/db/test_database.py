@@ -59,6 +59,28 @@ async def test_read_cached_sees_writes_of_this_and_other_connections(
     assert cached_loads == 1  # the second read came from memory
 
 
+async def test_readers_of_one_key_at_one_snapshot_share_one_load(db: Database) -> None:
+    if db.dialect == "sqlite":
+        pytest.skip("SQLite's reads run on the event loop: a load ends before the next reader")
+    loads = 0
+    release = asyncio.Event()
+
+    async def load() -> int:
+        nonlocal loads
+        loads += 1
+        await release.wait()
+        return await count_spaces(db)
+
+    readers = [asyncio.ensure_future(db.read_cached("shared", load)) for _ in range(10)]
+    await asyncio.sleep(0.05)
+    # One reader going away does not end the load the others wait for.
+    readers[0].cancel()
+    release.set()
+    answers = await asyncio.gather(*readers[1:])
+    assert answers == [answers[0]] * 9
+    assert loads == 1
+
+
 class Refused(Exception):
     """A transaction's own failure, after its statements ran."""
 

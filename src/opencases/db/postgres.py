@@ -140,6 +140,7 @@ class PostgresDatabase:
         self._pool = pool
         self._pooled = _PostgresConnection(pool)
         self._reads: dict[Hashable, tuple[str, Any]] = {}
+        self._loading: dict[tuple[str, Hashable], asyncio.Future[Any]] = {}
         self._snapshot: asyncio.Future[Snapshot] | None = None
         # Started at the first need: a short-lived command that asks nothing opens none.
         self._listener = None if listen_url is None else SecurityEpochListener(listen_url)
@@ -180,10 +181,24 @@ class PostgresDatabase:
         if cached is not None and cached[0] == snapshot.text:
             value: T = cached[1]
             return value
+        # Readers of one key at one snapshot share one load: after a commit, the requests
+        # in flight would otherwise each run the same queries (on SQLite a load runs on the
+        # loop at once; here each waits for its round trips).
+        loading_key = (snapshot.text, key)
+        loading = self._loading.get(loading_key)
+        if loading is None:
+            loading = asyncio.ensure_future(self._load(snapshot.text, key, load))
+            self._loading[loading_key] = loading
+            loading.add_done_callback(lambda _: self._loading.pop(loading_key, None))
+        # A reader that goes away (its client did) does not cancel the others' load.
+        shared: T = await asyncio.shield(loading)
+        return shared
+
+    async def _load(self, snapshot: str, key: Hashable, load: Callable[[], Awaitable[T]]) -> T:
+        value = await load()
         if len(self._reads) >= READ_CACHE_SIZE:
             self._reads.clear()
-        value = await load()
-        self._reads[key] = (snapshot.text, value)
+        self._reads[key] = (snapshot, value)
         return value
 
     async def security_epoch(self) -> int:

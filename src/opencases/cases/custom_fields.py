@@ -9,24 +9,9 @@ import msgspec
 from opencases.configure.schemas import (
     CustomField,
     CustomFieldValue,
-    NumberFieldValue,
-    TextFieldValue,
-    ToggleFieldValue,
 )
-from opencases.configure.service import ensure_unique_keys
+from opencases.configure.service import FIELD_VALUE_TYPES, ensure_unique_keys, struct_type
 from opencases.kibana.errors import BadRequest
-
-_VALUE_TYPES: dict[str, type[CustomFieldValue]] = {
-    "text": TextFieldValue,
-    "toggle": ToggleFieldValue,
-    "number": NumberFieldValue,
-}
-
-
-def _type(item: msgspec.Struct) -> str:
-    tag = item.__struct_config__.tag
-    assert isinstance(tag, str)
-    return tag
 
 
 def validate(
@@ -67,7 +52,7 @@ def validate(
     wrong = [
         f'"{field.label or "Unknown"}"'
         for field in configured
-        if field.key in sent and _type(sent[field.key]) != _type(field)
+        if field.key in sent and struct_type(sent[field.key]) != struct_type(field)
     ]
     if wrong:
         raise BadRequest(
@@ -85,5 +70,5 @@ def fill_missing(
         if field.key in present:
             continue
         default = None if field.defaultValue is msgspec.UNSET else field.defaultValue
-        filled.append(_VALUE_TYPES[_type(field)](key=field.key, value=default))  # type: ignore[arg-type]
+        filled.append(FIELD_VALUE_TYPES[struct_type(field)](key=field.key, value=default))  # type: ignore[arg-type]
     return filled

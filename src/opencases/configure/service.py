@@ -72,14 +72,15 @@ BUILTIN_OBSERVABLE_TYPES = (
     ("observable-type-domain", "Domain"),
 )
 
-_FIELD_VALUE_TYPES: dict[str, type[CustomFieldValue]] = {
+FIELD_VALUE_TYPES: dict[str, type[CustomFieldValue]] = {
     "text": TextFieldValue,
     "toggle": ToggleFieldValue,
     "number": NumberFieldValue,
 }
 
 
-def _type(item: msgspec.Struct) -> str:
+def struct_type(item: msgspec.Struct) -> str:
+    """The tag of a tagged Struct: a connector's or a custom field's `type`."""
     tag = item.__struct_config__.tag
     assert isinstance(tag, str)
     return tag
@@ -134,11 +135,11 @@ def ensure_custom_field_types_kept(
     requested: Sequence[CustomField], stored: Sequence[CustomField]
 ) -> None:
     """400 if a PATCH changes the type of an existing custom field."""
-    stored_types = {field.key: _type(field) for field in stored}
+    stored_types = {field.key: struct_type(field) for field in stored}
     changed = [
         f'"{field.label}"'
         for field in requested
-        if field.key in stored_types and stored_types[field.key] != _type(field)
+        if field.key in stored_types and stored_types[field.key] != struct_type(field)
     ]
     if changed:
         raise BadRequest(
@@ -174,7 +175,7 @@ def ensure_valid_templates(
         wrong = [
             f'"{configured[value.key].label}"'
             for value in values
-            if _type(configured[value.key]) != _type(value)
+            if struct_type(configured[value.key]) != struct_type(value)
         ]
         if wrong:
             raise BadRequest(
@@ -212,7 +213,7 @@ def sync_template_custom_fields(
                 default = field.defaultValue
                 if default is UNSET or default is None:
                     default = False if isinstance(field, ToggleCustomField) else None
-                values.append(_FIELD_VALUE_TYPES[_type(field)](key=field.key, value=default))  # type: ignore[arg-type]
+                values.append(FIELD_VALUE_TYPES[struct_type(field)](key=field.key, value=default))  # type: ignore[arg-type]
         case_fields = msgspec.structs.replace(case_fields, customFields=values)
         synced.append(msgspec.structs.replace(template, caseFields=case_fields))
     return synced
@@ -290,7 +291,7 @@ async def create(*, context: RequestContext, request: ConfigurationRequest) -> C
         updated_at=None,
         updated_by=None,
     )
-    mappings = mappings_for(_type(request.connector))
+    mappings = mappings_for(struct_type(request.connector))
     async with context.db.transaction() as tx:
         await store.put_mappings(
             tx,
@@ -351,7 +352,7 @@ async def update(
                 space_id=context.space.id,
                 connector_id=connector.id,
                 owner=stored.owner,
-                mappings=mappings_for(_type(connector)),
+                mappings=mappings_for(struct_type(connector)),
                 now=now,
             )
         # The version check is atomic: another writer since our read means no row matches.

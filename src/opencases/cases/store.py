@@ -194,21 +194,32 @@ async def update(tx: Executor, record: CaseRecord, *, fields: Sequence[str], exp
     return True
 
 
+async def _insert_rows(
+    tx: Executor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """One INSERT of every row (one statement, not one per row: the writer's round trips)."""
+    if not rows:
+        return
+    params: dict[str, Any] = {}
+    tuples = []
+    for index, row in enumerate(rows):
+        names = [f"{column}{index}" for column in columns]
+        params.update(zip(names, row, strict=True))
+        tuples.append(f"({', '.join(':' + name for name in names)})")
+    await tx.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join(tuples)}", params
+    )
+
+
 async def _put_tags(tx: Executor, record: CaseRecord) -> None:
-    for tag in dict.fromkeys(record.tags):
-        await tx.execute(
-            "INSERT INTO case_tags (case_id, space_id, tag) VALUES (:case_id, :space_id, :tag)",
-            {"case_id": record.id, "space_id": record.space_id, "tag": tag},
-        )
+    rows = [(record.id, record.space_id, tag) for tag in dict.fromkeys(record.tags)]
+    await _insert_rows(tx, "case_tags", ("case_id", "space_id", "tag"), rows)
 
 
 async def _put_assignees(tx: Executor, record: CaseRecord) -> None:
-    for uid in dict.fromkeys(assignee.uid for assignee in record.assignees):
-        await tx.execute(
-            "INSERT INTO case_assignees (case_id, space_id, uid)"
-            " VALUES (:case_id, :space_id, :uid)",
-            {"case_id": record.id, "space_id": record.space_id, "uid": uid},
-        )
+    uids = dict.fromkeys(assignee.uid for assignee in record.assignees)
+    rows = [(record.id, record.space_id, uid) for uid in uids]
+    await _insert_rows(tx, "case_assignees", ("case_id", "space_id", "uid"), rows)
 
 
 async def get(db: Executor, *, space_id: str, case_id: str) -> CaseRecord | None:
@@ -292,26 +303,38 @@ async def insert_user_actions(
 ) -> None:
     """Store a case's new user actions, numbered from `first_position`."""
     creator = to_json(created_by)
-    for offset, (action_id, action) in enumerate(zip(ids, actions, strict=True)):
-        await tx.execute(
-            "INSERT INTO case_user_actions (id, case_id, position, owner, type, action,"
-            " payload, comment_id, comment_type, created_at, created_by) VALUES (:id, :case_id,"
-            " :position, :owner, :type, :action, :payload, :comment_id, :comment_type,"
-            " :created_at, :created_by)",
-            {
-                "id": action_id,
-                "case_id": case_id,
-                "position": first_position + offset,
-                "owner": owner,
-                "type": action.type,
-                "action": action.action,
-                "payload": to_json(action.payload),
-                "comment_id": action.comment_id,
-                "comment_type": action.comment_type,
-                "created_at": created_at,
-                "created_by": creator,
-            },
+    rows = [
+        (
+            action_id,
+            case_id,
+            first_position + offset,
+            owner,
+            action.type,
+            action.action,
+            to_json(action.payload),
+            action.comment_id,
+            action.comment_type,
+            created_at,
+            creator,
         )
+        for offset, (action_id, action) in enumerate(zip(ids, actions, strict=True))
+    ]
+    await _insert_rows(tx, "case_user_actions", _USER_ACTION_INSERT, rows)
+
+
+_USER_ACTION_INSERT = (
+    "id",
+    "case_id",
+    "position",
+    "owner",
+    "type",
+    "action",
+    "payload",
+    "comment_id",
+    "comment_type",
+    "created_at",
+    "created_by",
+)
 
 
 def user_action(row: Row) -> UserAction:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
 from msgspec import UNSET
 
-from opencases.cases import search, store
+from opencases.cases import search, service, store
 from opencases.cases.schemas import (
     MAX_CASES_PER_PAGE,
+    BulkGetError,
+    BulkGetResponse,
     FindQuery,
     OwnerQuery,
     SearchRequest,
@@ -196,3 +199,39 @@ async def reporters(*, context: RequestContext, query: OwnerQuery) -> list[UserR
     return await store.reporters(
         context.db, dialect=context.db.dialect, space_id=context.space.id, owners=owners
     )
+
+
+BULK_GET = Operation(name="getCase", verb="access", doc_type="cases", read_only=True)
+
+
+async def bulk_get(*, context: RequestContext, ids: Sequence[str]) -> BulkGetResponse:
+    """The cases of `ids` the caller may read; an error entry for each other id."""
+    allowed = await context.ensure_any_owner(BULK_GET)
+    found = {
+        record.id: record
+        for record in await store.get_many(context.db, space_id=context.space.id, case_ids=ids)
+    }
+    # Kibana's bulk_get.ts answers each id as saved objects' bulkGet does (repeats included),
+    # and lists the errors of missing cases before those of unreadable ones.
+    cases = [to_case(found[i]) for i in ids if i in found and found[i].owner in allowed]
+    missing = [
+        BulkGetError(
+            error="Not Found",
+            message=f"Saved object [{service.SAVED_OBJECT_TYPE}/{i}] not found",
+            status=404,
+            caseId=i,
+        )
+        for i in ids
+        if i not in found
+    ]
+    forbidden = [
+        BulkGetError(
+            error="Forbidden",
+            message=f'Unauthorized to access case with owner: "{found[i].owner}"',
+            status=403,
+            caseId=i,
+        )
+        for i in ids
+        if i in found and found[i].owner not in allowed
+    ]
+    return BulkGetResponse(cases=cases, errors=missing + forbidden)

@@ -119,7 +119,7 @@ async def search_cases(request: Request, context: RequestContext) -> Response:
 async def bulk_get_cases(request: Request, context: RequestContext) -> Response:
     """POST /internal/cases/_bulk_get."""
     body = await decode_body(request, BulkGetRequest, limit=context.settings.max_payload_bytes)
-    return json_response(await service.bulk_get(context=context, ids=body.ids))
+    return json_response(await find.bulk_get(context=context, ids=body.ids))
 
 
 async def get_tags(request: Request, context: RequestContext) -> Response:

@@ -14,8 +14,6 @@ from opencases.cases import user_actions as actions
 from opencases.cases.schemas import (
     MAX_DELETE_IDS_LENGTH,
     MAX_USER_ACTIONS_PER_CASE,
-    BulkGetError,
-    BulkGetResponse,
     Case,
     CasePatchRequest,
     CasePostRequest,
@@ -44,7 +42,6 @@ SAVED_OBJECT_TYPE = "cases"
 CREATE = Operation(name="createCase", verb="create", doc_type="case", read_only=False)
 GET = Operation(name="getCase", verb="access", doc_type="case", read_only=True)
 RESOLVE = GET
-BULK_GET = Operation(name="getCase", verb="access", doc_type="cases", read_only=True)
 UPDATE = Operation(name="updateCase", verb="update", doc_type="case", read_only=False)
 DELETE = Operation(name="deleteCase", verb="delete", doc_type="case", read_only=False)
 
@@ -249,39 +246,6 @@ async def resolve(*, context: RequestContext, case_id: str) -> CaseResolveRespon
     """One case as saved objects' resolve answers it: always an exact match here."""
     record = await readable(context, case_id, RESOLVE)
     return CaseResolveResponse(case=to_case(record), outcome="exactMatch")
-
-
-async def bulk_get(*, context: RequestContext, ids: Sequence[str]) -> BulkGetResponse:
-    """The cases of `ids` the caller may read; an error entry for each other id."""
-    allowed = await context.ensure_any_owner(BULK_GET)
-    found = {
-        record.id: record
-        for record in await store.get_many(context.db, space_id=context.space.id, case_ids=ids)
-    }
-    # Kibana's bulk_get.ts answers each id as saved objects' bulkGet does (repeats included),
-    # and lists the errors of missing cases before those of unreadable ones.
-    cases = [to_case(found[i]) for i in ids if i in found and found[i].owner in allowed]
-    missing = [
-        BulkGetError(
-            error="Not Found",
-            message=f"Saved object [{SAVED_OBJECT_TYPE}/{i}] not found",
-            status=404,
-            caseId=i,
-        )
-        for i in ids
-        if i not in found
-    ]
-    forbidden = [
-        BulkGetError(
-            error="Forbidden",
-            message=f'Unauthorized to access case with owner: "{found[i].owner}"',
-            status=403,
-            caseId=i,
-        )
-        for i in ids
-        if i in found and found[i].owner not in allowed
-    ]
-    return BulkGetResponse(cases=cases, errors=missing + forbidden)
 
 
 # --- update -------------------------------------------------------------------------------

@@ -119,33 +119,16 @@ def _optional_json(value: Any) -> str | None:
 
 
 # What a case's columns hold, by record field: JSON columns are encoded.
-_JSON_FIELDS = {
-    "tags": "tags",
-    "connector": "connector",
-    "settings": "settings",
-    "assignees": "assignees",
-    "customFields": "custom_fields",
-    "observables": "observables",
-    "timing": "timing",
-    "created_by": "created_by",
-}
-_OPTIONAL_JSON_FIELDS = {
-    "external_service": "external_service",
-    "closed_by": "closed_by",
-    "updated_by": "updated_by",
-}
+_JSON_FIELDS = {"tags", "connector", "settings", "assignees", "customFields", "observables"}
+_JSON_FIELDS |= {"timing", "created_by", "external_service", "closed_by", "updated_by"}
 
 
 def _column_values(record: CaseRecord, fields: Sequence[str]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for name in fields:
         value = getattr(record, name)
-        if name in _JSON_FIELDS:
-            values[_JSON_FIELDS[name]] = to_json(value)
-        elif name in _OPTIONAL_JSON_FIELDS:
-            values[_OPTIONAL_JSON_FIELDS[name]] = _optional_json(value)
-        else:
-            values[name] = value
+        column = "custom_fields" if name == "customFields" else name
+        values[column] = _optional_json(value) if name in _JSON_FIELDS else value
         if name == "connector":
             values["connector_id"] = record.connector.id
     return values
@@ -322,19 +305,8 @@ async def insert_user_actions(
     await _insert_rows(tx, "case_user_actions", _USER_ACTION_INSERT, rows)
 
 
-_USER_ACTION_INSERT = (
-    "id",
-    "case_id",
-    "position",
-    "owner",
-    "type",
-    "action",
-    "payload",
-    "comment_id",
-    "comment_type",
-    "created_at",
-    "created_by",
-)
+_USER_ACTION_INSERT: tuple[str, ...] = ("id", "case_id", "position", "owner", "type", "action")
+_USER_ACTION_INSERT += ("payload", "comment_id", "comment_type", "created_at", "created_by")
 
 
 def user_action(row: Row) -> UserAction:

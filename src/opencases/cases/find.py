@@ -44,7 +44,7 @@ async def _owners(context: RequestContext, operation: Operation, requested: Any)
     return [owner for owner in authorized if not wanted or owner in wanted]
 
 
-def _paging(query: FindQuery | SearchRequest) -> tuple[int, int]:
+def _paging(query: FindQuery) -> tuple[int, int]:
     """Kibana's page and perPage, and Elasticsearch's refusal of a negative `size` or `from`."""
     page, per_page = page_of(query.page, query.perPage, max_per_page=MAX_CASES_PER_PAGE)
     if per_page < 0:
@@ -54,7 +54,7 @@ def _paging(query: FindQuery | SearchRequest) -> tuple[int, int]:
     return page, per_page
 
 
-async def _case_filter(context: RequestContext, query: FindQuery | SearchRequest) -> CaseFilter:
+async def _case_filter(context: RequestContext, query: FindQuery) -> CaseFilter:
     """The query's filters, over the owners the caller may read."""
     owners = await _owners(context, FIND, query.owner)
     created_from, created_to = search.date_range(query.from_, query.to)
@@ -88,7 +88,7 @@ class FoundCases(msgspec.Struct, kw_only=True):
     count_closed_cases: int
 
 
-async def find(*, context: RequestContext, query: FindQuery | SearchRequest) -> msgspec.Raw:
+async def find(*, context: RequestContext, query: FindQuery) -> msgspec.Raw:
     """The JSON of one page of cases and the counts by status (cached until the next write)."""
     # In Kibana's order (find.ts, search.ts): the request, the configurations the caller may
     # read (their 403 first), the custom field filters, then the cases the caller may read.

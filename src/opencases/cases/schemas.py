@@ -182,32 +182,9 @@ class FindQuery(RequestStruct, kw_only=True):
     perPage: int | UnsetType = UNSET
 
 
-class SearchRequest(RequestStruct, kw_only=True):
+class SearchRequest(FindQuery, kw_only=True):
     """Body of POST /internal/cases/_search: the _find query, and custom field filters."""
 
-    tags: Annotated[list[str], Items("tags", max=MAX_FILTER_LENGTH)] | str | UnsetType = UNSET
-    # io-ts tries one value before an array of them: its messages come in that order.
-    status: Status | list[Status] | UnsetType = UNSET
-    severity: Severity | list[Severity] | UnsetType = UNSET
-    assignees: Annotated[list[str], Items("assignees", max=MAX_FILTER_LENGTH)] | str | UnsetType = (
-        UNSET
-    )
-    reporters: Annotated[list[str], Items("reporters", max=MAX_FILTER_LENGTH)] | str | UnsetType = (
-        UNSET
-    )
-    defaultSearchOperator: Literal["AND", "OR"] | UnsetType = UNSET
-    from_: str | UnsetType = msgspec.field(default=UNSET, name="from")
-    to: str | UnsetType = UNSET
-    search: str | UnsetType = UNSET
-    searchFields: list[SearchField] | SearchField | UnsetType = UNSET
-    sortField: SortField | UnsetType = UNSET
-    sortOrder: SortOrder | UnsetType = UNSET
-    owner: list[str] | str | UnsetType = UNSET
-    category: Annotated[list[str], Items("category", max=MAX_FILTER_LENGTH)] | str | UnsetType = (
-        UNSET
-    )
-    page: int | UnsetType = UNSET
-    perPage: int | UnsetType = UNSET
     customFields: dict[str, list[str | bool | int | float | None]] | UnsetType = UNSET
 
 

@@ -81,7 +81,9 @@ class Call:
     request's space (a configuration id and version, a connector id).
     """
 
-    body: Mapping[str, Any] | None = None
+    body: Mapping[str, Any] | list[Any] | None = None
+    # A multipart/form-data body instead: httpx's `files`.
+    files: Mapping[str, tuple[str, bytes, str]] | None = None
     params: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, str] = field(default_factory=dict)
     # The 403 message for a route that requires a privilege; None for an opt-out route.
@@ -113,6 +115,10 @@ CASE = {
     "owner": "securitySolution",
 }
 ON_THE_CASE = 'with owners: "securitySolution"'
+COMMENT = {"type": "user", "comment": "A comment", "owner": "securitySolution"}
+OBSERVABLE = {"typeKey": "observable-type-hostname", "value": "host", "description": None}
+FILE_UPLOAD = {"file": ("notes.txt", b"some notes", "text/plain")}
+FILE_KIND = "securitySolutionFilesCases"
 
 CALLS: dict[str, Call] = {
     # Kibana's create reads the owner's configuration first (configure.get).
@@ -174,6 +180,89 @@ CALLS: dict[str, Call] = {
         forbidden=api_403(
             "POST /internal/cases/_suggest_user_profiles", "casesSuggestUserProfiles"
         ),
+    ),
+    "POST /api/cases/{case_id}/comments": Call(
+        params={"case_id": "$case"},
+        body=COMMENT,
+        forbidden=f"Unauthorized to create comments {ON_THE_CASE}",
+    ),
+    "PATCH /api/cases/{case_id}/comments": Call(
+        params={"case_id": "$case"},
+        body={**COMMENT, "id": "$comment", "version": "$comment_version"},
+        forbidden=f"Unauthorized to update comments {ON_THE_CASE}",
+    ),
+    "DELETE /api/cases/{case_id}/comments": Call(
+        params={"case_id": "$case"}, forbidden=f"Unauthorized to delete comments {ON_THE_CASE}"
+    ),
+    "GET /api/cases/{case_id}/comments/_find": Call(
+        params={"case_id": "$case"}, forbidden="Unauthorized to access comments of any owner"
+    ),
+    "GET /api/cases/{case_id}/comments/{comment_id}": Call(
+        params={"case_id": "$case", "comment_id": "$comment"},
+        forbidden=f"Unauthorized to access comments {ON_THE_CASE}",
+    ),
+    "DELETE /api/cases/{case_id}/comments/{comment_id}": Call(
+        params={"case_id": "$case", "comment_id": "$comment"},
+        forbidden=f"Unauthorized to delete comments {ON_THE_CASE}",
+    ),
+    "POST /internal/cases/{case_id}/attachments/_bulk_create": Call(
+        params={"case_id": "$case"},
+        body=[COMMENT],
+        forbidden=f"Unauthorized to create comments {ON_THE_CASE}",
+    ),
+    "POST /internal/cases/{case_id}/attachments/_bulk_get": Call(
+        params={"case_id": "$case"},
+        body={"ids": ["$comment"]},
+        forbidden=f"Unauthorized to access case {ON_THE_CASE}",
+    ),
+    "POST /internal/cases/{case_id}/attachments/files/_bulk_delete": Call(
+        params={"case_id": "$case"},
+        body={"ids": ["$file"]},
+        forbidden=f"Unauthorized to access case {ON_THE_CASE}",
+    ),
+    "GET /api/cases/alerts/{alert_id}": Call(
+        params={"alert_id": "an-alert"}, forbidden="Unauthorized to access cases of any owner"
+    ),
+    "GET /api/cases/{case_id}/alerts": Call(
+        params={"case_id": "$case"}, forbidden=f"Unauthorized to access case {ON_THE_CASE}"
+    ),
+    "POST /api/cases/{case_id}/files": Call(
+        params={"case_id": "$case"},
+        files=FILE_UPLOAD,
+        forbidden="Unauthorized to create comments of any owner",
+    ),
+    "GET /api/files/files/{file_kind}/{file_id}": Call(
+        params={"file_kind": FILE_KIND, "file_id": "$file"},
+        forbidden=api_403(f"GET /api/files/files/{FILE_KIND}/$file", f"{FILE_KIND}Read"),
+    ),
+    "GET /api/files/files/{file_kind}/{file_id}/blob": Call(
+        params={"file_kind": FILE_KIND, "file_id": "$file"},
+        forbidden=api_403(f"GET /api/files/files/{FILE_KIND}/$file/blob", f"{FILE_KIND}Read"),
+    ),
+    "GET /api/files/files/{file_kind}/{file_id}/blob/{file_name}": Call(
+        params={"file_kind": FILE_KIND, "file_id": "$file", "file_name": "notes.txt"},
+        forbidden=api_403(
+            f"GET /api/files/files/{FILE_KIND}/$file/blob/notes.txt", f"{FILE_KIND}Read"
+        ),
+    ),
+    "POST /internal/cases/{case_id}/observables": Call(
+        params={"case_id": "$case"},
+        body={"observable": {**OBSERVABLE, "value": "another-host"}},
+        forbidden=f"Unauthorized to update case {ON_THE_CASE}",
+    ),
+    "POST /internal/cases/{case_id}/observables/_bulk_create": Call(
+        params={"case_id": "$case"},
+        body={"observables": [{**OBSERVABLE, "value": "another-host"}]},
+        forbidden=f"Unauthorized to update case {ON_THE_CASE}",
+    ),
+    "PATCH /internal/cases/{case_id}/observables/{observable_id}": Call(
+        params={"case_id": "$case", "observable_id": "$observable"},
+        body={"observable": {"value": "renamed-host", "description": None}},
+        forbidden=f"Unauthorized to update case {ON_THE_CASE}",
+    ),
+    "DELETE /internal/cases/{case_id}/observables/{observable_id}": Call(
+        params={"case_id": "$case", "observable_id": "$observable"},
+        forbidden=f"Unauthorized to update case {ON_THE_CASE}",
     ),
     "GET /api/cases/configure": Call(
         forbidden="Unauthorized to access case configurations of any owner"
@@ -364,12 +453,30 @@ async def world(app: Starlette, client: httpx.AsyncClient) -> World:
             await client.post(f"{prefix}/api/cases/configure", json=CONFIGURATION), 200
         )
         case = await expect(await client.post(f"{prefix}/api/cases", json=CASE), 200)
+        on_case = f"{prefix}/api/cases/{case['id']}"
+        commented = await expect(await client.post(f"{on_case}/comments", json=COMMENT), 200)
+        with_file = await expect(
+            await client.post(f"{on_case}/files", files=FILE_UPLOAD), 200
+        )
+        observed = await expect(
+            await client.post(
+                f"{prefix}/internal/cases/{case['id']}/observables",
+                json={"observable": OBSERVABLE},
+                headers={"x-elastic-internal-origin": "Kibana"},
+            ),
+            200,
+        )
         objects[prefix] = {
             "connector": connector_id,
             "configuration": configuration["id"],
             "version": configuration["version"],
             "case": case["id"],
-            "case_version": case["version"],
+            # The case's version after the comment, the file and the observable.
+            "case_version": observed["version"],
+            "comment": commented["comments"][0]["id"],
+            "comment_version": commented["comments"][0]["version"],
+            "file": with_file["comments"][-1]["externalReferenceId"],
+            "observable": observed["observables"][0]["id"],
         }
     return World(
         objects=objects,
@@ -402,6 +509,8 @@ def request_args(route: ApiRoute, call: Call, objects: Mapping[str, str]) -> dic
     args: dict[str, Any] = {"method": route.method, "url": path}
     if call.body is not None:
         args["json"] = resolve(call.body, objects)
+    if call.files is not None:
+        args["files"] = call.files
     if call.query:
         args["params"] = resolve(call.query, objects)
     return args
@@ -490,7 +599,8 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
             assert response.status_code == route.status, f"{where}: {response.text}"
             continue
         assert await snapshot(db) == before, where
-        expected = {"statusCode": 403, "error": "Forbidden", "message": call.forbidden}
+        message = re.sub(r"\$(\w+)", lambda m: world.objects[prefix][m.group(1)], call.forbidden)
+        expected = {"statusCode": 403, "error": "Forbidden", "message": message}
         if (response.status_code, response.json()) != (403, expected):
             differences.append(f"{where}: {response.status_code} {response.text}")
 

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Lifespan
 from opencases import db as database
 from opencases.cases import routes as cases_routes
 from opencases.cases import service as cases_service
+from opencases.cases.attachments import routes as attachment_routes
 from opencases.configure import routes as configure_routes
 from opencases.configure import service as configure_service
 from opencases.connectors import routes as connectors_routes
@@ -46,6 +47,7 @@ def api_routes(state: AppState) -> list[ApiRoute]:
     # Exact paths are found by lookup; path templates are tried in this order.
     return [
         *cases_routes.routes(),
+        *attachment_routes.routes(),
         *configure_routes.routes(connectors=state.connectors),
         *connectors_routes.routes(connectors=state.connectors),
         *spaces_routes.routes(spaces=state.spaces),

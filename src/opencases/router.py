@@ -10,7 +10,7 @@ import time
 from collections.abc import Sequence
 
 from starlette.requests import ClientDisconnect, Request
-from starlette.responses import Response
+from starlette.responses import Response, StreamingResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencases.kibana.errors import (
@@ -130,7 +130,13 @@ class RequestHandler:
             headers = response.raw_headers
             headers.append((b"x-request-id", request_id.encode()))
             await send({"type": "http.response.start", "status": status, "headers": headers})
-            await send({"type": "http.response.body", "body": response.body})
+            if isinstance(response, StreamingResponse):
+                # A file, sent piece by piece as it is read (never whole in memory).
+                async for piece in response.body_iterator:
+                    await send({"type": "http.response.body", "body": piece, "more_body": True})
+                await send({"type": "http.response.body", "body": b""})
+            else:
+                await send({"type": "http.response.body", "body": response.body})
         finally:
             access_log.write(
                 method=scope["method"],

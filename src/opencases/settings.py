@@ -62,6 +62,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     allowed_hosts: list[str] = msgspec.field(default_factory=lambda: ["*"])
     connector_timeout_seconds: float = 60.0
     connector_max_response_bytes: int = 1_048_576
+    # Kibana's xpack.cases.files.maxSize: the largest case file, in bytes. Unset, Kibana's
+    # defaults: 10 MiB for an image, 100 MiB for any other file.
+    cases_files_max_size: Annotated[int, msgspec.Meta(ge=0)] | None = None
     # Kibana's xpack.actions.preconfigured: connectors of every space, by id.
     preconfigured: dict[str, PreconfiguredConnector] = msgspec.field(default_factory=dict)
 

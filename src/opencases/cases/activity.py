@@ -8,7 +8,6 @@ from opencases.cases.schemas import (
     MAX_USER_ACTIONS_PER_PAGE,
     UserActionsFindQuery,
     UserActionsFindResponse,
-    UserActionsInternalFindResponse,
     UserActionStats,
 )
 from opencases.cases.service import RESOLVE, page_of, readable
@@ -52,20 +51,6 @@ async def find_user_actions(
         offset=(page - 1) * per_page,
     )
     return UserActionsFindResponse(userActions=found, page=page, perPage=per_page, total=total)
-
-
-async def find_user_actions_with_attachments(
-    *, context: RequestContext, case_id: str, query: UserActionsFindQuery
-) -> UserActionsInternalFindResponse:
-    """The internal find: the page, and the attachments its comment actions name (none yet)."""
-    found = await find_user_actions(context=context, case_id=case_id, query=query)
-    return UserActionsInternalFindResponse(
-        userActions=found.userActions,
-        page=found.page,
-        perPage=found.perPage,
-        total=found.total,
-        latestAttachments=[],
-    )
 
 
 async def user_action_stats(*, context: RequestContext, case_id: str) -> UserActionStats:

@@ -8,13 +8,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases.cases import activity, find, metrics, service, users
+from opencases.cases.attachments import service as attachments
 from opencases.cases.schemas import (
     BulkGetRequest,
     BulkGetResponse,
     Case,
     CaseMetricsQuery,
     CasePostRequest,
-    CaseResolveResponse,
     CasesFindResponse,
     CasesMetricsQuery,
     CasesMetricsResponse,
@@ -95,11 +95,6 @@ async def get_case(request: Request, context: RequestContext) -> Response:
     return json_response(await service.get(context=context, case_id=_case_id(request)))
 
 
-async def resolve_case(request: Request, context: RequestContext) -> Response:
-    """GET /api/cases/{case_id}/resolve."""
-    return json_response(await service.resolve(context=context, case_id=_case_id(request)))
-
-
 async def find_cases(request: Request, context: RequestContext) -> Response:
     """GET /api/cases/_find."""
     query = decode_query(request, FindQuery)
@@ -157,12 +152,22 @@ async def user_action_stats(request: Request, context: RequestContext) -> Respon
 
 
 async def find_user_actions_internal(request: Request, context: RequestContext) -> Response:
-    """GET /internal/cases/{case_id}/user_actions/_find."""
+    """GET /internal/cases/{case_id}/user_actions/_find: also the attachments the page names."""
     query = decode_query(request, UserActionsFindQuery)
-    found = await activity.find_user_actions_with_attachments(
+    found = await activity.find_user_actions(
         context=context, case_id=_case_id(request), query=query
     )
-    return json_response(found)
+    attachment_ids = [action.comment_id for action in found.userActions if action.comment_id]
+    latest = await attachments.latest(context=context, ids=attachment_ids)
+    return json_response(
+        UserActionsInternalFindResponse(
+            userActions=found.userActions,
+            page=found.page,
+            perPage=found.perPage,
+            total=found.total,
+            latestAttachments=latest,
+        )
+    )
 
 
 async def case_users(request: Request, context: RequestContext) -> Response:
@@ -300,16 +305,6 @@ def routes() -> list[ApiRoute]:
             tag="cases",
             authz=READ,
             response=Case,
-        ),
-        ApiRoute(
-            method="GET",
-            path="/api/cases/{case_id}/resolve",
-            handler=resolve_case,
-            summary="Resolve a case",
-            tag="cases",
-            authz=READ,
-            access="internal",
-            response=CaseResolveResponse,
         ),
         ApiRoute(
             method="GET",

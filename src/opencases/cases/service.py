@@ -17,7 +17,6 @@ from opencases.cases.schemas import (
     Case,
     CasePatchRequest,
     CasePostRequest,
-    CaseResolveResponse,
     CasesPatchRequest,
 )
 from opencases.cases.store import CaseRecord, UserActionRecord
@@ -240,12 +239,6 @@ async def get(*, context: RequestContext, case_id: str) -> msgspec.Raw:
     # Who may read it is checked on every request: the cache holds the case, not the answer.
     await context.ensure_authorized(GET, [owner])
     return encoded
-
-
-async def resolve(*, context: RequestContext, case_id: str) -> CaseResolveResponse:
-    """One case as saved objects' resolve answers it: always an exact match here."""
-    record = await readable(context, case_id, RESOLVE)
-    return CaseResolveResponse(case=to_case(record), outcome="exactMatch")
 
 
 # --- update -------------------------------------------------------------------------------

@@ -177,7 +177,7 @@ async def update(tx: Executor, record: CaseRecord, *, fields: Sequence[str], exp
     return True
 
 
-async def _insert_rows(
+async def insert_rows(
     tx: Executor, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
     """One INSERT of every row (one statement, not one per row: the writer's round trips)."""
@@ -196,13 +196,13 @@ async def _insert_rows(
 
 async def _put_tags(tx: Executor, record: CaseRecord) -> None:
     rows = [(record.id, record.space_id, tag) for tag in dict.fromkeys(record.tags)]
-    await _insert_rows(tx, "case_tags", ("case_id", "space_id", "tag"), rows)
+    await insert_rows(tx, "case_tags", ("case_id", "space_id", "tag"), rows)
 
 
 async def _put_assignees(tx: Executor, record: CaseRecord) -> None:
     uids = dict.fromkeys(assignee.uid for assignee in record.assignees)
     rows = [(record.id, record.space_id, uid) for uid in uids]
-    await _insert_rows(tx, "case_assignees", ("case_id", "space_id", "uid"), rows)
+    await insert_rows(tx, "case_assignees", ("case_id", "space_id", "uid"), rows)
 
 
 async def get(db: Executor, *, space_id: str, case_id: str) -> CaseRecord | None:
@@ -229,15 +229,12 @@ async def get_many(db: Executor, *, space_id: str, case_ids: Sequence[str]) -> l
 
 
 async def delete(tx: Executor, *, case_ids: Sequence[str]) -> None:
-    """Delete cases; their tags, assignees and user actions go with them (cascade)."""
+    """Delete cases with everything they hold (tags, assignees, activity, attachments, files).
+
+    The foreign keys cascade, on SQLite (foreign_keys=ON) as on PostgreSQL.
+    """
     placeholders, params = in_list("id", case_ids)
-    for table, column in [
-        ("case_user_actions", "case_id"),
-        ("case_tags", "case_id"),
-        ("case_assignees", "case_id"),
-        ("cases", "id"),
-    ]:
-        await tx.execute(f"DELETE FROM {table} WHERE {column} IN ({placeholders})", params)
+    await tx.execute(f"DELETE FROM cases WHERE id IN ({placeholders})", params)
 
 
 async def connector_counts(
@@ -302,7 +299,7 @@ async def insert_user_actions(
         )
         for offset, (action_id, action) in enumerate(zip(ids, actions, strict=True))
     ]
-    await _insert_rows(tx, "case_user_actions", _USER_ACTION_INSERT, rows)
+    await insert_rows(tx, "case_user_actions", _USER_ACTION_INSERT, rows)
 
 
 _USER_ACTION_INSERT: tuple[str, ...] = ("id", "case_id", "position", "owner", "type", "action")

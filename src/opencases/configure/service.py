@@ -432,3 +432,9 @@ async def custom_fields_of(*, db: Executor, space_id: str, owner: str) -> list[C
     """The custom fields the owner's configuration in the space defines (None: no configuration)."""
     configuration = await store.get_by_owner(db, space_id=space_id, owner=owner)
     return None if configuration is None else configuration.customFields
+
+
+async def observable_types_of(*, db: Executor, space_id: str, owner: str) -> list[ObservableType]:
+    """The observable types the owner's configuration in the space adds to the built-in ones."""
+    configuration = await store.get_by_owner(db, space_id=space_id, owner=owner)
+    return [] if configuration is None else configuration.observableTypes

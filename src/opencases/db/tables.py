@@ -10,6 +10,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     Table,
@@ -276,4 +277,74 @@ case_user_actions = Table(
     timestamp("created_at"),
     Column("created_by", Json, nullable=False),
     UniqueConstraint("case_id", "position"),
+)
+
+# Kibana's cases-comments: a case's attachments of every type (user comments, alerts,
+# actions, external references, persistable state), their own fields as one object.
+case_comments = Table(
+    "case_comments",
+    metadata,
+    Column("seq", Integer, primary_key=True),
+    Column("id", Text, nullable=False, unique=True),
+    Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    space_id_column(),
+    Column("owner", Text, nullable=False),
+    Column("type", Text, nullable=False),
+    # The registered type of an external reference or persistable state (`.files`, ...).
+    Column("type_id", Text),
+    Column("attributes", Json, nullable=False),
+    # How many alert ids an alert attachment holds (Kibana's totalAlerts sums them).
+    Column("alert_count", BigInteger, nullable=False),
+    timestamp("created_at"),
+    Column("created_by", Json, nullable=False),
+    timestamp("pushed_at", nullable=True),
+    Column("pushed_by", Json),
+    timestamp("updated_at", nullable=True),
+    Column("updated_by", Json),
+    Column("revision", BigInteger, nullable=False),
+    Index("ix_case_comments_case_id_created_at", "case_id", "created_at"),
+)
+
+# Each alert id of an alert attachment, one row each: what GET /api/cases/alerts/{id} finds.
+case_alerts = Table(
+    "case_alerts",
+    metadata,
+    Column("comment_id", Text, ForeignKey("case_comments.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    space_id_column(),
+    Column("alert_id", Text, nullable=False),
+    Column("alert_index", Text, nullable=False),
+    PrimaryKeyConstraint("comment_id", "position"),
+    Index("ix_case_alerts_space_id_alert_id", "space_id", "alert_id"),
+    Index("ix_case_alerts_case_id", "case_id"),
+)
+
+# Kibana's Files service objects of the cases file kinds (<owner>FilesCases).
+case_files = Table(
+    "case_files",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    space_id_column(),
+    Column("owner", Text, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("extension", Text, nullable=False),
+    Column("mime_type", Text, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("hashes", Json, nullable=False),
+    timestamp("created"),
+    timestamp("updated"),
+    Column("created_by", Json, nullable=False),
+    Index("ix_case_files_case_id", "case_id"),
+)
+
+# A file's bytes in pieces of at most 1 MiB, so neither upload nor download holds it whole.
+case_file_chunks = Table(
+    "case_file_chunks",
+    metadata,
+    Column("file_id", Text, ForeignKey("case_files.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    PrimaryKeyConstraint("file_id", "position"),
 )

@@ -150,3 +150,5 @@ class ApiRoute:
     query: Any = None
     response: Any = None
     status: int = 200
+    body_media_type: str = "application/json"
+    response_media_type: str = "application/json"

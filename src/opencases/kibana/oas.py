@@ -78,7 +78,11 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
     for route in routes:
         success: dict[str, Any] = {"description": "Indicates a successful call."}
         if route.response is not None:
-            success["content"] = {"application/json": {"schema": by_type[route.response]}}
+            success["content"] = {route.response_media_type: {"schema": by_type[route.response]}}
+        elif route.response_media_type != "application/json":
+            success["content"] = {
+                route.response_media_type: {"schema": {"type": "string", "format": "binary"}}
+            }
         if route in links:
             success["links"] = links[route]
         operation: dict[str, Any] = {
@@ -111,7 +115,7 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
         if route.body is not None:
             operation["requestBody"] = {
                 "required": True,
-                "content": {"application/json": {"schema": by_type[route.body]}},
+                "content": {route.body_media_type: {"schema": by_type[route.body]}},
             }
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {

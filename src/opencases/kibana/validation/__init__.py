@@ -32,7 +32,12 @@ from opencases.kibana.validation.javascript import (
     js_type,
     json_stringify,
 )
-from opencases.kibana.validation.parsing import NUL_MESSAGE, parse_json_object, query_values
+from opencases.kibana.validation.parsing import (
+    NUL_MESSAGE,
+    parse_json_object,
+    parse_json_value,
+    query_values,
+)
 from opencases.kibana.validation.rules import (
     Check,
     Issue,
@@ -67,6 +72,7 @@ __all__ = [
     "js_type",
     "json_stringify",
     "parse_json_object",
+    "parse_json_value",
     "query_values",
     "validate",
 ]

@@ -88,10 +88,21 @@ def parse_json_object(raw: bytes) -> dict[str, Any]:
         raise BadRequest(
             f"[request body]: expected a plain object value, but found [{found}] instead."
         )
-    # PostgreSQL cannot store U+0000 in text or jsonb; it is refused on both databases alike.
+    refuse_nul(raw, value)
+    return value
+
+
+def parse_json_value(raw: bytes) -> Any:
+    """The request body as any JSON value (an array, ...), or Kibana's 400 for bad JSON."""
+    value = parse_json(raw)
+    refuse_nul(raw, value)
+    return value
+
+
+def refuse_nul(raw: bytes, value: Any) -> None:
+    """Refuse U+0000 in a body's strings (PostgreSQL cannot store it; SQLite refuses it alike)."""
     if b"\\u0000" in raw and _has_nul(value):
         raise BadRequest(NUL_MESSAGE)
-    return value
 
 
 NUL_MESSAGE = "[request body]: the NUL character (\\u0000) is not allowed in strings"

@@ -1,0 +1,1 @@
+"""Case attachments: comments, alerts, files and observables, above the case itself."""

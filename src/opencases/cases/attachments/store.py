@@ -1,0 +1,386 @@
+"""SQL for case attachments and their alert ids, and the case totals they keep."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from opencases.cases import store as cases_store
+from opencases.cases.store import CaseRecord
+from opencases.configure.schemas import UserRef
+from opencases.db import Executor, Row, in_list, to_json
+
+
+class AttachmentRecord(msgspec.Struct, kw_only=True):
+    """A stored attachment: its type's own fields in `attributes`."""
+
+    id: str
+    case_id: str
+    space_id: str
+    owner: str
+    type: str
+    attributes: dict[str, Any]
+    alert_ids: list[str]
+    alert_indices: list[str]
+    created_at: str
+    created_by: UserRef
+    pushed_at: str | None
+    pushed_by: UserRef | None
+    updated_at: str | None
+    updated_by: UserRef | None
+    revision: int
+
+
+_COLUMNS = (
+    "id, case_id, space_id, owner, type, attributes, created_at, created_by, pushed_at,"
+    " pushed_by, updated_at, updated_by, revision"
+)
+_decode_object = msgspec.json.Decoder(dict[str, Any]).decode
+_decode_user = msgspec.json.Decoder(UserRef).decode
+
+
+def _ids(value: Any) -> list[str]:
+    """An alert attachment's ids or indices, one or many, as a list."""
+    if isinstance(value, str):
+        return [value]
+    return list(value) if isinstance(value, list) else []
+
+
+def _record(row: Row) -> AttachmentRecord:
+    attributes = _decode_object(row["attributes"])
+    alert = row["type"] == "alert"
+    return AttachmentRecord(
+        id=row["id"],
+        case_id=row["case_id"],
+        space_id=row["space_id"],
+        owner=row["owner"],
+        type=row["type"],
+        attributes=attributes,
+        alert_ids=_ids(attributes.get("alertId")) if alert else [],
+        alert_indices=_ids(attributes.get("index")) if alert else [],
+        created_at=row["created_at"],
+        created_by=_decode_user(row["created_by"]),
+        pushed_at=row["pushed_at"],
+        pushed_by=None if row["pushed_by"] is None else _decode_user(row["pushed_by"]),
+        updated_at=row["updated_at"],
+        updated_by=None if row["updated_by"] is None else _decode_user(row["updated_by"]),
+        revision=row["revision"],
+    )
+
+
+def _optional_json(value: Any) -> str | None:
+    return None if value is None else to_json(value)
+
+
+async def insert(tx: Executor, records: Sequence[AttachmentRecord]) -> None:
+    """Store new attachments and the alert ids they hold."""
+    await cases_store.insert_rows(
+        tx,
+        "case_comments",
+        (*_COLUMNS.replace(" ", "").split(","), "alert_count", "type_id"),
+        [
+            (
+                record.id,
+                record.case_id,
+                record.space_id,
+                record.owner,
+                record.type,
+                to_json(record.attributes),
+                record.created_at,
+                to_json(record.created_by),
+                record.pushed_at,
+                _optional_json(record.pushed_by),
+                record.updated_at,
+                _optional_json(record.updated_by),
+                record.revision,
+                len(record.alert_ids),
+                record.attributes.get("externalReferenceAttachmentTypeId")
+                or record.attributes.get("persistableStateAttachmentTypeId"),
+            )
+            for record in records
+        ],
+    )
+    await _put_alerts(tx, records)
+
+
+async def _put_alerts(tx: Executor, records: Sequence[AttachmentRecord]) -> None:
+    rows = [
+        (record.id, position, record.case_id, record.space_id, alert_id, index)
+        for record in records
+        for position, (alert_id, index) in enumerate(
+            zip(record.alert_ids, record.alert_indices, strict=False)
+        )
+    ]
+    columns = ("comment_id", "position", "case_id", "space_id", "alert_id", "alert_index")
+    await cases_store.insert_rows(tx, "case_alerts", columns, rows)
+
+
+async def update(tx: Executor, record: AttachmentRecord, *, expected: int) -> bool:
+    """Write an attachment's fields if it is still at revision `expected`."""
+    changed = await tx.execute(
+        "UPDATE case_comments SET attributes = :attributes, alert_count = :alert_count,"
+        " updated_at = :updated_at, updated_by = :updated_by, revision = :revision"
+        " WHERE id = :id AND revision = :expected",
+        {
+            "attributes": to_json(record.attributes),
+            "alert_count": len(record.alert_ids),
+            "updated_at": record.updated_at,
+            "updated_by": _optional_json(record.updated_by),
+            "revision": record.revision,
+            "id": record.id,
+            "expected": expected,
+        },
+    )
+    if not changed:
+        return False
+    await tx.execute("DELETE FROM case_alerts WHERE comment_id = :id", {"id": record.id})
+    await _put_alerts(tx, [record])
+    return True
+
+
+async def delete(tx: Executor, *, ids: Sequence[str]) -> None:
+    """Delete attachments and their alert ids."""
+    if not ids:
+        return
+    placeholders, params = in_list("id", ids)
+    await tx.execute(f"DELETE FROM case_alerts WHERE comment_id IN ({placeholders})", params)
+    await tx.execute(f"DELETE FROM case_comments WHERE id IN ({placeholders})", params)
+
+
+async def get(db: Executor, *, space_id: str, attachment_id: str) -> AttachmentRecord | None:
+    """An attachment of the space, or None."""
+    row = await db.fetch_one(
+        f"SELECT {_COLUMNS} FROM case_comments WHERE id = :id AND space_id = :space_id",
+        {"id": attachment_id, "space_id": space_id},
+    )
+    return None if row is None else _record(row)
+
+
+async def get_many(db: Executor, *, space_id: str, ids: Sequence[str]) -> list[AttachmentRecord]:
+    """The attachments of the space among `ids` (in no order)."""
+    ids = [attachment_id for attachment_id in dict.fromkeys(ids) if "\x00" not in attachment_id]
+    if not ids:
+        return []
+    placeholders, params = in_list("id", ids)
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM case_comments"
+        f" WHERE space_id = :space_id AND id IN ({placeholders})",
+        {**params, "space_id": space_id},
+    )
+    return [_record(row) for row in rows]
+
+
+async def of_case(
+    db: Executor,
+    *,
+    case_id: str,
+    types: Sequence[str] = (),
+    descending: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[AttachmentRecord]:
+    """A case's attachments (of `types`, when given), oldest first unless `descending`."""
+    condition, params = "case_id = :case_id", {"case_id": case_id}
+    if types:
+        placeholders, type_params = in_list("type", types)
+        condition += f" AND type IN ({placeholders})"
+        params.update(type_params)
+    order = "DESC" if descending else "ASC"
+    page = "" if limit is None else f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    rows = await db.fetch_all(
+        f"SELECT {_COLUMNS} FROM case_comments WHERE {condition}"
+        f" ORDER BY created_at {order}, seq {order}{page}",
+        params,
+    )
+    return [_record(row) for row in rows]
+
+
+async def count_of_case(db: Executor, *, case_id: str, types: Sequence[str]) -> int:
+    """How many attachments of `types` a case has."""
+    placeholders, params = in_list("type", types)
+    row = await db.fetch_one(
+        "SELECT count(*) AS total FROM case_comments WHERE case_id = :case_id"
+        f" AND type IN ({placeholders})",
+        {**params, "case_id": case_id},
+    )
+    return 0 if row is None else int(row["total"])
+
+
+class CaseAttachmentCounts(msgspec.Struct, kw_only=True):
+    """What a case holds, for Kibana's per-case attachment limits."""
+
+    alerts: int
+    files: int
+    external: int
+
+
+async def counts(db: Executor, *, case_id: str) -> CaseAttachmentCounts:
+    """A case's attached alerts, files, and other external references and persistable state."""
+    row = await db.fetch_one(
+        "SELECT coalesce(sum(alert_count), 0) AS alerts,"
+        " count(CASE WHEN type_id = :files THEN 1 END) AS files,"
+        " count(CASE WHEN type IN ('externalReference', 'persistableState') THEN 1 END)"
+        " AS external FROM case_comments WHERE case_id = :case_id",
+        {"case_id": case_id, "files": ".files"},
+    )
+    if row is None:
+        return CaseAttachmentCounts(alerts=0, files=0, external=0)
+    files = int(row["files"])
+    return CaseAttachmentCounts(
+        alerts=int(row["alerts"]), files=files, external=int(row["external"]) - files
+    )
+
+
+async def attached_alert_ids(db: Executor, *, case_id: str) -> set[str]:
+    """The alert ids attached to a case."""
+    rows = await db.fetch_all(
+        "SELECT DISTINCT alert_id FROM case_alerts WHERE case_id = :case_id", {"case_id": case_id}
+    )
+    return {row["alert_id"] for row in rows}
+
+
+async def cases_of_alert(db: Executor, *, space_id: str, alert_id: str) -> list[str]:
+    """The ids of the space's cases an alert is attached to, in the order they were created."""
+    rows = await db.fetch_all(
+        "SELECT c.id AS id FROM cases c WHERE c.id IN (SELECT case_id FROM case_alerts"
+        " WHERE space_id = :space_id AND alert_id = :alert_id) ORDER BY c.seq",
+        {"space_id": space_id, "alert_id": alert_id},
+    )
+    return [row["id"] for row in rows]
+
+
+async def touch_case(
+    tx: Executor, *, case_id: str, updated_at: str, updated_by: UserRef, new_actions: int
+) -> CaseRecord:
+    """Mark a case updated after its attachments changed: totals, who and when, its version.
+
+    One statement in the writer's transaction, whatever other writers do to the case: the
+    totals are counted anew and the user action count taken as it is at write time.
+    """
+    row = await tx.fetch_one(
+        "UPDATE cases SET updated_at = :updated_at, updated_by = :updated_by,"
+        " total_comments = (SELECT count(*) FROM case_comments"
+        " WHERE case_id = :case_id AND type = 'user'),"
+        " total_alerts = (SELECT count(DISTINCT alert_id) FROM case_alerts"
+        " WHERE case_id = :case_id),"
+        " user_action_count = user_action_count + :new_actions, revision = revision + 1"
+        f" WHERE id = :case_id RETURNING {cases_store.COLUMNS}",
+        {
+            "case_id": case_id,
+            "updated_at": updated_at,
+            "updated_by": to_json(updated_by),
+            "new_actions": new_actions,
+        },
+    )
+    assert row is not None
+    return cases_store.case_record(row)
+
+
+async def delete_files(tx: Executor, *, ids: Sequence[str]) -> None:
+    """Delete case files and their bytes."""
+    if not ids:
+        return
+    placeholders, params = in_list("id", ids)
+    await tx.execute(f"DELETE FROM case_file_chunks WHERE file_id IN ({placeholders})", params)
+    await tx.execute(f"DELETE FROM case_files WHERE id IN ({placeholders})", params)
+
+
+async def alerts_of_case(db: Executor, *, case_id: str, owners: Sequence[str]) -> list[Row]:
+    """The alert ids of a case's alert attachments of `owners`, in attachment order."""
+    placeholders, params = in_list("owner", owners)
+    return list(
+        await db.fetch_all(
+            "SELECT a.alert_id AS id, a.alert_index AS alert_index, c.created_at AS attached_at"
+            " FROM case_alerts a JOIN case_comments c ON c.id = a.comment_id"
+            f" WHERE a.case_id = :case_id AND c.owner IN ({placeholders})"
+            " ORDER BY c.created_at, c.seq, a.position",
+            {**params, "case_id": case_id},
+        )
+    )
+
+
+# --- files --------------------------------------------------------------------------------
+
+
+class FileRecord(msgspec.Struct, kw_only=True):
+    """A stored case file, without its bytes."""
+
+    id: str
+    case_id: str
+    space_id: str
+    owner: str
+    name: str
+    extension: str
+    mime_type: str
+    size: int
+    hashes: dict[str, str]
+    created: str
+    updated: str
+    created_by: UserRef
+
+
+_FILE_COLUMNS = (
+    "id, case_id, space_id, owner, name, extension, mime_type, size, hashes, created, updated,"
+    " created_by"
+)
+_decode_hashes = msgspec.json.Decoder(dict[str, str]).decode
+
+
+def _file(row: Row) -> FileRecord:
+    return FileRecord(
+        id=row["id"],
+        case_id=row["case_id"],
+        space_id=row["space_id"],
+        owner=row["owner"],
+        name=row["name"],
+        extension=row["extension"],
+        mime_type=row["mime_type"],
+        size=row["size"],
+        hashes=_decode_hashes(row["hashes"]),
+        created=row["created"],
+        updated=row["updated"],
+        created_by=_decode_user(row["created_by"]),
+    )
+
+
+async def insert_file(tx: Executor, record: FileRecord) -> None:
+    """Store a file's description (its bytes go in with insert_chunk)."""
+    values = msgspec.structs.asdict(record)
+    values["hashes"] = to_json(record.hashes)
+    values["created_by"] = to_json(record.created_by)
+    placeholders = ", ".join(f":{name}" for name in values)
+    await tx.execute(f"INSERT INTO case_files ({_FILE_COLUMNS}) VALUES ({placeholders})", values)
+
+
+async def insert_chunk(tx: Executor, *, file_id: str, position: int, data: bytes) -> None:
+    """Store one piece of a file's bytes."""
+    await tx.execute(
+        "INSERT INTO case_file_chunks (file_id, position, data)"
+        " VALUES (:file_id, :position, :data)",
+        {"file_id": file_id, "position": position, "data": data},
+    )
+
+
+async def chunk(db: Executor, *, file_id: str, position: int) -> bytes | None:
+    """One piece of a file's bytes, or None past its end."""
+    row = await db.fetch_one(
+        "SELECT data FROM case_file_chunks WHERE file_id = :file_id AND position = :position",
+        {"file_id": file_id, "position": position},
+    )
+    return None if row is None else bytes(row["data"])
+
+
+async def get_files(db: Executor, *, space_id: str, ids: Sequence[str]) -> list[FileRecord]:
+    """The space's files among `ids` (in no order)."""
+    ids = [file_id for file_id in dict.fromkeys(ids) if "\x00" not in file_id]
+    if not ids:
+        return []
+    placeholders, params = in_list("id", ids)
+    rows = await db.fetch_all(
+        f"SELECT {_FILE_COLUMNS} FROM case_files"
+        f" WHERE space_id = :space_id AND id IN ({placeholders})",
+        {**params, "space_id": space_id},
+    )
+    return [_file(row) for row in rows]

@@ -455,9 +455,7 @@ async def world(app: Starlette, client: httpx.AsyncClient) -> World:
         case = await expect(await client.post(f"{prefix}/api/cases", json=CASE), 200)
         on_case = f"{prefix}/api/cases/{case['id']}"
         commented = await expect(await client.post(f"{on_case}/comments", json=COMMENT), 200)
-        with_file = await expect(
-            await client.post(f"{on_case}/files", files=FILE_UPLOAD), 200
-        )
+        with_file = await expect(await client.post(f"{on_case}/files", files=FILE_UPLOAD), 200)
         observed = await expect(
             await client.post(
                 f"{prefix}/internal/cases/{case['id']}/observables",
@@ -500,6 +498,11 @@ def resolve(value: Any, objects: Mapping[str, str]) -> Any:
     if isinstance(value, list):
         return [resolve(item, objects) for item in value]
     return value
+
+
+def resolve_text(text: str, objects: Mapping[str, str]) -> str:
+    """`text` with every `$name` in it replaced by the object `name`."""
+    return re.sub(r"\$(\w+)", lambda match: objects[match.group(1)], text)
 
 
 def request_args(route: ApiRoute, call: Call, objects: Mapping[str, str]) -> dict[str, Any]:
@@ -599,7 +602,7 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
             assert response.status_code == route.status, f"{where}: {response.text}"
             continue
         assert await snapshot(db) == before, where
-        message = re.sub(r"\$(\w+)", lambda m: world.objects[prefix][m.group(1)], call.forbidden)
+        message = resolve_text(call.forbidden, world.objects[prefix])
         expected = {"statusCode": 403, "error": "Forbidden", "message": message}
         if (response.status_code, response.json()) != (403, expected):
             differences.append(f"{where}: {response.status_code} {response.text}")

@@ -256,9 +256,12 @@ async def touch_case(
 ) -> CaseRecord:
     """Mark a case updated after its attachments changed: totals, who and when, its version.
 
-    One statement in the writer's transaction, whatever other writers do to the case: the
-    totals are counted anew and the user action count taken as it is at write time.
+    Whatever other writers do to the case, the totals are counted anew and the user action
+    count taken as it is at write time.
     """
+    # PostgreSQL: take the case's row lock first, so that the next statement's snapshot,
+    # taken once the lock is held, counts what every earlier writer committed.
+    await tx.execute("UPDATE cases SET revision = revision WHERE id = :id", {"id": case_id})
     row = await tx.fetch_one(
         "UPDATE cases SET updated_at = :updated_at, updated_by = :updated_by,"
         " total_comments = (SELECT count(*) FROM case_comments"

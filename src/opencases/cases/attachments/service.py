@@ -156,9 +156,9 @@ class _FilesMetadata(msgspec.Struct, forbid_unknown_fields=True):
 
 
 def _check_files_metadata(metadata: dict[str, Any] | None) -> None:
-    """Kibana's `.files` schema: metadata naming exactly one file."""
+    """Kibana's `.files` schema: metadata naming at most one file."""
     files = validate(_FilesMetadata, metadata)
-    if len(files.files) != 1:
+    if len(files.files) > 1:
         raise BadRequest("Only a single file can be stored in an attachment")
 
 
@@ -207,13 +207,25 @@ async def check_create(
             MAX_PERSISTABLE_STATE_AND_EXTERNAL_REFERENCES,
             "persistable state and external reference attachments",
         ),
-        (sum(1 for r in requests if _is_file(r)), held.files, MAX_FILES_PER_CASE, "files"),
+        (
+            sum(_file_count(r) for r in requests if _is_file(r)),
+            held.files,
+            MAX_FILES_PER_CASE,
+            "files",
+        ),
     ]
     for requested, attached, limit, noun in limits:
         if requested and (requested > limit or requested + attached > limit):
             raise BadRequest(
                 f"Case has reached the maximum allowed number ({limit}) of attached {noun}."
             )
+
+
+def _file_count(request: AttachmentRequest) -> int:
+    """How many files a `.files` attachment names (Kibana's FileLimiter)."""
+    assert isinstance(request, ExternalReferenceRequest)
+    metadata = request.externalReferenceMetadata or {}
+    return len(metadata.get("files") or [])
 
 
 async def _case(context: RequestContext, case_id: str) -> CaseRecord | None:
@@ -306,18 +318,23 @@ async def _create(
     context: RequestContext,
     case_id: str,
     requests: Sequence[AttachmentRequest],
-    operation: Operation,
+    *,
+    bulk: bool,
 ) -> Case:
     """Attach `requests` to a case, after Kibana's checks in Kibana's order."""
     record = await _case(context, case_id)
     check_user_actions(record, case_id, len(requests))
     for request in requests:
         _check_request(request)
-    _check_registered(requests)
+    if bulk:
+        _check_registered(requests)
     owners = list(dict.fromkeys(request.owner for request in requests))
     if owners:
         # Kibana checks no privilege for an empty bulk: its case must still exist.
-        await context.ensure_authorized(operation, owners)
+        await context.ensure_authorized(CREATE, owners)
+    if not bulk:
+        # Kibana's add checks the type after the privilege, its bulk create before.
+        _check_registered(requests)
     record = _found(record, case_id)
     await check_create(context.db, record, requests)
     attached = await store.attached_alert_ids(context.db, case_id=record.id)
@@ -342,13 +359,13 @@ async def _create(
 async def add(*, context: RequestContext, case_id: str, body: Any) -> Case:
     """POST /api/cases/{case_id}/comments: one attachment."""
     request: AttachmentRequest = validate(AttachmentRequest, body)  # type: ignore[arg-type]
-    return await _create(context, case_id, [request], CREATE)
+    return await _create(context, case_id, [request], bulk=False)
 
 
 async def bulk_create(*, context: RequestContext, case_id: str, body: Any) -> Case:
     """POST /internal/cases/{case_id}/attachments/_bulk_create: 0 to 100 attachments."""
     requests: list[AttachmentRequest] = validate(BulkCreateRequest, body)
-    return await _create(context, case_id, requests, CREATE)
+    return await _create(context, case_id, requests, bulk=True)
 
 
 # --- update -------------------------------------------------------------------------------
@@ -513,11 +530,14 @@ async def bulk_get(
     await cases_service.readable(context, case_id, cases_service.GET)
     allowed = await context.authorized_owners(GET)
     found = {a.id: a for a in await store.get_many(context.db, space_id=context.space.id, ids=ids)}
-    attachments, errors = [], []
+    attachments = []
+    # Kibana lists the missing attachments first, then those of another case, then the
+    # unreadable ones (constructErrors in client/attachments/bulk_get.ts).
+    missing, elsewhere, forbidden = [], [], []
     for attachment_id in ids:
         attachment = found.get(attachment_id)
         if attachment is None:
-            errors.append(
+            missing.append(
                 BulkGetAttachmentError(
                     error="Not Found",
                     message=f"Saved object [{SAVED_OBJECT_TYPE}/{attachment_id}] not found",
@@ -526,7 +546,7 @@ async def bulk_get(
                 )
             )
         elif attachment.case_id != case_id:
-            errors.append(
+            elsewhere.append(
                 BulkGetAttachmentError(
                     error="Bad Request",
                     message=f"Attachment is not attached to case id={case_id}",
@@ -535,7 +555,7 @@ async def bulk_get(
                 )
             )
         elif attachment.owner not in allowed:
-            errors.append(
+            forbidden.append(
                 BulkGetAttachmentError(
                     error="Forbidden",
                     message=f'Unauthorized to access attachment with owner: "{attachment.owner}"',
@@ -545,6 +565,7 @@ async def bulk_get(
             )
         else:
             attachments.append(to_attachment(attachment))
+    errors = missing + elsewhere + forbidden
     return BulkGetAttachmentsResponse(attachments=attachments, errors=errors)
 
 

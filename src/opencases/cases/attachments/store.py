@@ -218,18 +218,18 @@ class CaseAttachmentCounts(msgspec.Struct, kw_only=True):
 
 async def counts(db: Executor, *, case_id: str) -> CaseAttachmentCounts:
     """A case's attached alerts, files, and other external references and persistable state."""
+    # Kibana's FileLimiter counts the files stored for the case, not the attachments.
     row = await db.fetch_one(
         "SELECT coalesce(sum(alert_count), 0) AS alerts,"
-        " count(CASE WHEN type_id = :files THEN 1 END) AS files,"
-        " count(CASE WHEN type IN ('externalReference', 'persistableState') THEN 1 END)"
-        " AS external FROM case_comments WHERE case_id = :case_id",
+        " count(CASE WHEN type IN ('externalReference', 'persistableState')"
+        " AND (type_id IS NULL OR type_id <> :files) THEN 1 END) AS external,"
+        " (SELECT count(*) FROM case_files WHERE case_id = :case_id) AS files"
+        " FROM case_comments WHERE case_id = :case_id",
         {"case_id": case_id, "files": ".files"},
     )
-    if row is None:
-        return CaseAttachmentCounts(alerts=0, files=0, external=0)
-    files = int(row["files"])
+    assert row is not None
     return CaseAttachmentCounts(
-        alerts=int(row["alerts"]), files=files, external=int(row["external"]) - files
+        alerts=int(row["alerts"]), files=int(row["files"]), external=int(row["external"])
     )
 
 

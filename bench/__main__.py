@@ -55,6 +55,10 @@ class Report(msgspec.Struct, frozen=True, kw_only=True):
     targets_met: bool
 
 
+# `OPENCASES_BENCH_ONLY=comments make bench`: only the scenarios whose name holds it.
+ONLY = os.environ.get("OPENCASES_BENCH_ONLY", "")
+
+
 def env_seconds(name: str, default: float) -> float:
     """A positive number of seconds from the environment."""
     value = float(os.environ.get(name, default))
@@ -228,6 +232,8 @@ def measure_backend(
     rows: list[Row] = []
     with database(workdir) as url, servers.opencases(url, workdir, name=name) as server:
         for scenario in SCENARIOS:
+            if ONLY not in scenario.name:
+                continue
             asyncio.run(run_setup(server, scenario))
             if scenario.seed is not None:
                 print(f"  seeding for {scenario.name} on {name} ...", flush=True)

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+import msgspec
 
 from bench import seed
 
@@ -164,6 +165,9 @@ CASE = {
 CASE_TARGETS = 400
 CASE_PATCH_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-cases-{os.getpid()}.tsv"
 CASE_GET_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-case-{os.getpid()}.tsv"
+COMMENT_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-comments-{os.getpid()}.tsv"
+FIND_COMMENTS_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-find-{os.getpid()}.tsv"
+COMMENTS_ON_ONE_CASE = 1000
 SEEDED_CASES = 100_000
 CASE_SPACES = ("default", "bench-cases")
 FIND_TARGET = Target(min_requests_per_second=1000.0, max_p99_ms=100.0, every_database=True)
@@ -188,6 +192,36 @@ async def case_patch_targets(client: httpx.AsyncClient) -> None:
 async def case_get_targets(client: httpx.AsyncClient) -> None:
     """Cases to GET, as targets (each its own path)."""
     CASE_GET_TARGETS.write_text(await create_cases(client, 64, ""))
+
+
+async def comment_targets(client: httpx.AsyncClient) -> None:
+    """Cases to comment on, as targets: each answer lists the case's comments, so many cases."""
+    lines = await create_cases(client, CASE_TARGETS, "")
+    COMMENT_TARGETS.write_text(
+        "".join(
+            f"{case_id}\t{path}/comments\t{version}\n"
+            for case_id, path, version in (line.split("\t") for line in lines.splitlines())
+        )
+    )
+
+
+async def commented_case(client: httpx.AsyncClient) -> None:
+    """A case with COMMENTS_ON_ONE_CASE comments, whose _find page is the target."""
+    response = await client.post("/api/cases", json=CASE)
+    response.raise_for_status()
+    case_id = response.json()["id"]
+    comment = msgspec.json.decode((BODIES / "post_comment.json").read_bytes())
+    for _ in range(COMMENTS_ON_ONE_CASE // 100):
+        response = await client.post(
+            f"/internal/cases/{case_id}/attachments/_bulk_create",
+            json=[comment] * 100,
+            headers={"x-elastic-internal-origin": "Kibana"},
+        )
+        response.raise_for_status()
+    path = f"/api/cases/{case_id}/comments/_find"
+    first = (await client.get(path)).json()["comments"][0]["id"]
+    # The answer's first id is its first comment's: the target goes back under that id.
+    FIND_COMMENTS_TARGETS.write_text(f"{first}\t{path}\tnone\n" * 64)
 
 
 async def cases_space(client: httpx.AsyncClient) -> None:
@@ -273,6 +307,25 @@ SCENARIOS: list[Scenario] = [
         setup=case_get_targets,
         targets_file=CASE_GET_TARGETS,
         target=Target(min_ratio=0.25, max_p99_ms=5.0),
+    ),
+    Scenario(
+        name="POST /api/cases/{id}/comments",
+        method="POST",
+        path="/api/cases",
+        headers=WRITE_HEADERS,
+        body_file=BODIES / "post_comment.json",
+        setup=comment_targets,
+        targets_file=COMMENT_TARGETS,
+        target=Target(min_ratio=0.05, max_p99_ms=50.0),
+    ),
+    Scenario(
+        name="GET /api/cases/{id}/comments/_find (1,000 comments)",
+        method="GET",
+        path="/api/cases",
+        headers=ELASTIC_AUTH,
+        setup=commented_case,
+        targets_file=FIND_COMMENTS_TARGETS,
+        target=Target(min_ratio=0.15, max_p99_ms=10.0),
     ),
     Scenario(
         name="GET /api/cases/_find (default page)",

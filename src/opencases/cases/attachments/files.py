@@ -195,10 +195,12 @@ async def bulk_delete(*, context: RequestContext, case_id: str, ids: Sequence[st
     """POST /internal/cases/{case_id}/attachments/files/_bulk_delete: files and attachments."""
     record = await cases_service.readable(context, case_id, cases_service.GET)
     files = await store.get_files(context.db, space_id=context.space.id, ids=ids)
-    invalid = [file.id for file in files if file.case_id != record.id]
+    by_id = {file.id: file for file in files}
+    invalid = [i for i in dict.fromkeys(ids) if i in by_id and by_id[i].case_id != record.id]
     if invalid:
+        # Kibana's message (its typo included), the ids as JavaScript joins an array.
         raise BadRequest(
-            f"Failed to delete files because filed ids were invalid: {', '.join(invalid)}"
+            f"Failed to delete files because filed ids were invalid: {','.join(invalid)}"
         )
     wanted = set(ids)
     attachments: list[AttachmentRecord] = [

@@ -75,6 +75,7 @@ class _Reader:
         self.max_size = max_size
         self.limit = 0
         self.parts: list[_Part] = []
+        self.ended = False
 
     def callbacks(self) -> dict[str, Any]:
         return {
@@ -85,6 +86,7 @@ class _Reader:
             "on_headers_finished": self.headers_finished,
             "on_part_data": self.data,
             "on_part_end": self.part_end,
+            "on_end": self.end,
         }
 
     def begin(self) -> None:
@@ -132,6 +134,9 @@ class _Reader:
             part.text += chunk[start:end]
             _check_field(part.text)
 
+    def end(self) -> None:
+        self.ended = True
+
     def part_end(self) -> None:
         part = self.parts[-1]
         if part.name == "filename" and not part.is_file and self.upload.filename_field is None:
@@ -145,11 +150,16 @@ async def read_upload(request: Request, *, max_size: Callable[[str | None], int]
     if media_type != b"multipart/form-data" or not boundary:
         raise UnsupportedMediaType("Unsupported Media Type")
     upload = Upload()
-    parser = MultipartParser(boundary, _Reader(upload, max_size).callbacks())  # type: ignore[arg-type]
+    reader = _Reader(upload, max_size)
+    parser = MultipartParser(boundary, reader.callbacks())  # type: ignore[arg-type]
     try:
         async for chunk in request.stream():
             parser.write(chunk)
         parser.finalize()
+        if not reader.ended:
+            # A body cut off before its closing boundary is refused (hapi's answer), not
+            # stored as a truncated file.
+            raise BadRequest("Invalid multipart payload format")
     except KibanaError:
         upload.close()
         raise

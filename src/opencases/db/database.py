@@ -57,6 +57,9 @@ class UniqueViolation(DatabaseError):
 class Executor(Protocol):
     """What a store needs: run SQL with named (`:name`) parameters."""
 
+    # `sqlite` or `postgresql`, for the few statements that differ between them.
+    dialect: str
+
     async def fetch_one(self, sql: str, params: Params | None = None) -> Row | None:
         """The first row of a query, or None."""
         ...
@@ -72,8 +75,6 @@ class Executor(Protocol):
 
 class Database(Executor, Protocol):
     """A connection to SQLite or PostgreSQL; writes go through `transaction()`."""
-
-    dialect: str
 
     def transaction(self) -> AbstractAsyncContextManager[Executor]:
         """One transaction: committed when the block ends, rolled back on an exception."""

@@ -69,6 +69,8 @@ class Snapshot(NamedTuple):
 class _PostgresConnection:
     """Statements on one asyncpg connection (a transaction's)."""
 
+    dialect = "postgresql"
+
     def __init__(self, connection: Any) -> None:
         self._connection = connection
 

@@ -48,6 +48,7 @@ def _sqlite_connect(path: str) -> sqlite3.Connection:
     # A 200 means the write is on disk.
     connection.execute("PRAGMA synchronous=FULL")
     connection.execute("PRAGMA foreign_keys=ON")
+    connection.execute("PRAGMA cache_size=-32768")
     connection.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_SECONDS * 1000)}")
     return connection
 
@@ -64,6 +65,8 @@ class _SQLiteWriter:
     They run on the event loop: inside a transaction SQLite only writes to memory and the
     page cache. The fsync comes at COMMIT, which runs on the writer thread.
     """
+
+    dialect = "sqlite"
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self._connection = connection

@@ -293,6 +293,9 @@ case_comments = Table(
     # The registered type of an external reference or persistable state (`.files`, ...).
     Column("type_id", Text),
     Column("attributes", Json, nullable=False),
+    # The attachment as the API answers it (JSON text, kept with every write): a case's
+    # answer lists all its comments, spliced in without decoding them.
+    Column("document", Text, nullable=False),
     # How many alert ids an alert attachment holds (Kibana's totalAlerts sums them).
     Column("alert_count", BigInteger, nullable=False),
     timestamp("created_at"),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Sequence
 
+import msgspec
 from starlette.requests import Request
 
 from opencases.cases import service as cases_service
@@ -18,7 +19,6 @@ from opencases.cases.attachments.schemas import (
 )
 from opencases.cases.attachments.store import AttachmentRecord, FileRecord
 from opencases.cases.attachments.upload import name_without_extension, read_upload
-from opencases.cases.schemas import Case
 from opencases.kibana.errors import BadRequest, Forbidden, NotFound
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import validate
@@ -87,7 +87,7 @@ def _attachment_request(file: FileRecord) -> ExternalReferenceRequest:
     )
 
 
-async def upload(*, context: RequestContext, case_id: str, request: Request) -> Case:
+async def upload(*, context: RequestContext, case_id: str, request: Request) -> msgspec.Raw:
     """POST /api/cases/{case_id}/files: store the file and attach it, in one transaction."""
     # A caller who may attach files to no case is refused before the body is read.
     await context.ensure_any_owner(service.CREATE)
@@ -138,9 +138,9 @@ async def upload(*, context: RequestContext, case_id: str, request: Request) -> 
                 now=now,
                 user=user,
             )
+            return await service.with_comments(tx, written)
     finally:
         received.close()
-    return await service.with_comments(context.db, written)
 
 
 def to_file_json(file: FileRecord) -> FileJSON:

@@ -16,6 +16,7 @@ from opencases.cases.attachments.schemas import (
     MAX_COMMENTS_PER_PAGE,
     MAX_FILES_PER_CASE,
     MAX_PERSISTABLE_STATE_AND_EXTERNAL_REFERENCES,
+    ActionsRequest,
     AlertRequest,
     Attachment,
     AttachmentPatchFields,
@@ -27,16 +28,17 @@ from opencases.cases.attachments.schemas import (
     ExternalReferenceRequest,
     FindCommentsQuery,
     PersistableStateRequest,
+    UserCommentRequest,
 )
 from opencases.cases.attachments.store import AttachmentRecord
-from opencases.cases.schemas import MAX_USER_ACTIONS_PER_CASE, Case, CaseResolveResponse
+from opencases.cases.schemas import MAX_USER_ACTIONS_PER_CASE
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure.schemas import UserRef
 from opencases.db import Executor
 from opencases.kibana.errors import BadRequest, Conflict, NotFound, saved_object_not_found
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import validate
-from opencases.kibana.versions import decode_version, encode_version
+from opencases.kibana.versions import decode_version
 from opencases.security.authorization import Operation
 from opencases.security.context import RequestContext
 
@@ -53,47 +55,28 @@ GET = Operation(name="getComment", verb="access", doc_type="comments", read_only
 REGISTERED_TYPES = {"externalReference": {FILES_TYPE_ID}, "persistableState": {".lens"}}
 
 
-def to_attachment(record: AttachmentRecord) -> Attachment:
-    """An attachment as Kibana answers it."""
-    return msgspec.convert(
-        {
-            **record.attributes,
-            "id": record.id,
-            "version": encode_version(record.revision),
-            "type": record.type,
-            "owner": record.owner,
-            "created_at": record.created_at,
-            "created_by": record.created_by,
-            "pushed_at": record.pushed_at,
-            "pushed_by": record.pushed_by,
-            "updated_at": record.updated_at,
-            "updated_by": record.updated_by,
-        },
-        Attachment,
-        from_attributes=True,
-    )
-
-
 def request_fields(record: AttachmentRecord) -> dict[str, Any]:
     """What a request for this attachment would hold: its type's fields, type and owner."""
     return {**record.attributes, "type": record.type, "owner": record.owner}
 
 
-async def with_comments(db: Executor, record: CaseRecord) -> Case:
+async def with_comments(db: Executor, record: CaseRecord) -> msgspec.Raw:
     """The case with all its attachments, counted as Kibana's encodeWithComments counts them."""
-    attachments = await store.of_case(db, case_id=record.id)
-    case = cases_service.to_case(record)
-    case.comments = [to_attachment(attachment) for attachment in attachments]
+    documents, total, alerts = await store.documents_of_case(db, case_id=record.id)
+    case = cases_service.to_case(record, comments=False)
     # Every attachment of every type, and every alert id of every alert attachment.
-    case.totalComment = len(attachments)
-    case.totalAlerts = sum(len(attachment.alert_ids) for attachment in attachments)
-    return case
+    case.totalComment = total
+    case.totalAlerts = alerts
+    # The comments' JSON goes in as the database joined it (a case answers as an object).
+    encoded = msgspec.json.encode(case)
+    return msgspec.Raw(b"".join((encoded[:-1], b',"comments":', documents, b"}")))
 
 
-async def resolve(*, context: RequestContext, case_id: str) -> CaseResolveResponse:
+async def resolve(*, context: RequestContext, case_id: str) -> msgspec.Raw:
     """GET /api/cases/{case_id}/resolve: the case with its comments (an exact match here)."""
     record = await cases_service.readable(context, case_id, cases_service.RESOLVE)
-    return CaseResolveResponse(case=await with_comments(context.db, record), outcome="exactMatch")
+    case = await with_comments(context.db, record)
+    return msgspec.Raw(b"".join((b'{"case":', bytes(case), b',"outcome":"exactMatch"}')))
 
 
 # --- checks -------------------------------------------------------------------------------
@@ -188,6 +171,8 @@ async def check_create(
         raise BadRequest("Alert cannot be attached to a closed case")
     if any(request.owner != record.owner for request in requests):
         raise BadRequest("The owner field of the comment must match the case")
+    if all(isinstance(r, UserCommentRequest | ActionsRequest) for r in requests):
+        return  # no per-case limit counts them
     held = await store.counts(db, case_id=record.id)
     limits = [
         (
@@ -307,8 +292,18 @@ async def write_changes(
     user: UserRef,
 ) -> CaseRecord:
     """After attachments changed in `tx`: the case's totals and version, and the activity."""
+    # Kibana's totals: user comments, and distinct alert ids (an update changes no type).
+    sign = {"create": 1, "delete": -1}
     record = await store.touch_case(
-        tx, case_id=case_id, updated_at=now, updated_by=user, new_actions=len(actions)
+        tx,
+        case_id=case_id,
+        updated_at=now,
+        updated_by=user,
+        new_actions=len(actions),
+        comments_added=sum(
+            sign.get(action.action, 0) for action in actions if action.comment_type == "user"
+        ),
+        alerts_changed=any(action.comment_type == "alert" for action in actions),
     )
     await cases_service.record_actions(tx, record=record, new_actions=actions, now=now, user=user)
     return record
@@ -320,7 +315,7 @@ async def _create(
     requests: Sequence[AttachmentRequest],
     *,
     bulk: bool,
-) -> Case:
+) -> msgspec.Raw:
     """Attach `requests` to a case, after Kibana's checks in Kibana's order."""
     record = await _case(context, case_id)
     check_user_actions(record, case_id, len(requests))
@@ -337,7 +332,8 @@ async def _create(
         _check_registered(requests)
     record = _found(record, case_id)
     await check_create(context.db, record, requests)
-    attached = await store.attached_alert_ids(context.db, case_id=record.id)
+    alerts = any(isinstance(request, AlertRequest) for request in requests)
+    attached = await store.attached_alert_ids(context.db, case_id=record.id) if alerts else set()
     kept = _new_alerts(requests, attached)
     if not kept:
         return await with_comments(context.db, record)
@@ -353,16 +349,17 @@ async def _create(
             now=now,
             user=user,
         )
-    return await with_comments(context.db, written)
+        # Read by the writer, whose pages are fresh: the readers' were just invalidated.
+        return await with_comments(tx, written)
 
 
-async def add(*, context: RequestContext, case_id: str, body: Any) -> Case:
+async def add(*, context: RequestContext, case_id: str, body: Any) -> msgspec.Raw:
     """POST /api/cases/{case_id}/comments: one attachment."""
     request: AttachmentRequest = validate(AttachmentRequest, body)  # type: ignore[arg-type]
     return await _create(context, case_id, [request], bulk=False)
 
 
-async def bulk_create(*, context: RequestContext, case_id: str, body: Any) -> Case:
+async def bulk_create(*, context: RequestContext, case_id: str, body: Any) -> msgspec.Raw:
     """POST /internal/cases/{case_id}/attachments/_bulk_create: 0 to 100 attachments."""
     requests: list[AttachmentRequest] = validate(BulkCreateRequest, body)
     return await _create(context, case_id, requests, bulk=True)
@@ -381,7 +378,7 @@ def _decode_patch(body: Any) -> tuple[AttachmentPatchFields, AttachmentRequest]:
     return validate(AttachmentPatchFields, fields), request
 
 
-async def update(*, context: RequestContext, case_id: str, body: Any) -> Case:
+async def update(*, context: RequestContext, case_id: str, body: Any) -> msgspec.Raw:
     """PATCH /api/cases/{case_id}/comments: an attachment's new content, at its version."""
     patch, request = _decode_patch(body)
     record = await _case(context, case_id)
@@ -428,7 +425,7 @@ async def update(*, context: RequestContext, case_id: str, body: Any) -> Case:
         written = await write_changes(
             tx, case_id=record.id, actions=[comment_action("update", updated)], now=now, user=user
         )
-    return await with_comments(context.db, written)
+        return await with_comments(tx, written)
 
 
 _CONFLICT = "This case has been updated. Please refresh before saving additional updates."
@@ -494,33 +491,50 @@ async def get(*, context: RequestContext, case_id: str, comment_id: str) -> Atta
     if stored is None:
         raise saved_object_not_found(SAVED_OBJECT_TYPE, comment_id)
     await context.ensure_authorized(GET, [stored.owner])
-    return to_attachment(stored)
+    return store.answer(stored)
 
 
-async def find(
-    *, context: RequestContext, case_id: str, query: FindCommentsQuery
-) -> CommentsFindResponse:
-    """GET /api/cases/{case_id}/comments/_find: a page of the case's user comments."""
+async def find(*, context: RequestContext, case_id: str, query: FindCommentsQuery) -> msgspec.Raw:
+    """GET /api/cases/{case_id}/comments/_find: a page of the case's user comments.
+
+    The encoded page is kept until the next write; who may read it is checked every time.
+    """
     page, per_page = cases_service.page_of(
         query.page, query.perPage, max_per_page=MAX_COMMENTS_PER_PAGE
     )
     owners = await context.ensure_any_owner(GET)
-    record = await _case(context, case_id)
-    if record is None or record.owner not in owners:
+    db, space_id = context.db, context.space.id
+    descending = query.sortOrder == "desc"
+
+    async def load() -> tuple[str | None, msgspec.Raw]:
+        record = await cases_store.get(db, space_id=space_id, case_id=case_id)
+        found: list[AttachmentRecord] = []
+        total = 0
+        if record is not None:
+            total = await store.count_of_case(db, case_id=case_id, types=["user"])
+            found = await store.of_case(
+                db,
+                case_id=case_id,
+                types=["user"],
+                descending=descending,
+                limit=per_page,
+                offset=(page - 1) * per_page,
+            )
+        answer = CommentsFindResponse(
+            comments=[store.answer(attachment) for attachment in found],
+            page=page,
+            per_page=per_page,
+            total=total,
+        )
+        return (None if record is None else record.owner), msgspec.Raw(msgspec.json.encode(answer))
+
+    key = ("comments", space_id, case_id, page, per_page, descending)
+    owner, encoded = await db.read_cached(key, load)
+    if owner is None or owner not in owners:
         # Kibana filters the attachments by the owners the caller may read: none here.
-        return CommentsFindResponse(comments=[], page=page, per_page=per_page, total=0)
-    total = await store.count_of_case(context.db, case_id=case_id, types=["user"])
-    found = await store.of_case(
-        context.db,
-        case_id=case_id,
-        types=["user"],
-        descending=query.sortOrder == "desc",
-        limit=per_page,
-        offset=(page - 1) * per_page,
-    )
-    return CommentsFindResponse(
-        comments=[to_attachment(a) for a in found], page=page, per_page=per_page, total=total
-    )
+        empty = CommentsFindResponse(comments=[], page=page, per_page=per_page, total=0)
+        return msgspec.Raw(msgspec.json.encode(empty))
+    return encoded
 
 
 async def bulk_get(
@@ -564,7 +578,7 @@ async def bulk_get(
                 )
             )
         else:
-            attachments.append(to_attachment(attachment))
+            attachments.append(store.answer(attachment))
     errors = missing + elsewhere + forbidden
     return BulkGetAttachmentsResponse(attachments=attachments, errors=errors)
 
@@ -576,4 +590,4 @@ async def latest(*, context: RequestContext, ids: Sequence[str]) -> list[Attachm
     allowed = await context.authorized_owners(GET)
     found = await store.get_many(context.db, space_id=context.space.id, ids=ids)
     by_id = {attachment.id: attachment for attachment in found if attachment.owner in allowed}
-    return [to_attachment(by_id[i]) for i in dict.fromkeys(ids) if i in by_id]
+    return [store.answer(by_id[i]) for i in dict.fromkeys(ids) if i in by_id]

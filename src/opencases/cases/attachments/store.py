@@ -8,9 +8,11 @@ from typing import Any
 import msgspec
 
 from opencases.cases import store as cases_store
+from opencases.cases.attachments.schemas import Attachment
 from opencases.cases.store import CaseRecord
 from opencases.configure.schemas import UserRef
 from opencases.db import Executor, Row, in_list, to_json
+from opencases.kibana.versions import encode_version
 
 
 class AttachmentRecord(msgspec.Struct, kw_only=True):
@@ -74,12 +76,33 @@ def _optional_json(value: Any) -> str | None:
     return None if value is None else to_json(value)
 
 
+def answer(record: AttachmentRecord) -> Attachment:
+    """An attachment as Kibana answers it (built, not converted: its fields were checked)."""
+    return Attachment(
+        id=record.id,
+        version=encode_version(record.revision),
+        type=record.type,  # type: ignore[arg-type]
+        owner=record.owner,
+        created_at=record.created_at,
+        created_by=record.created_by,
+        pushed_at=record.pushed_at,
+        pushed_by=record.pushed_by,
+        updated_at=record.updated_at,
+        updated_by=record.updated_by,
+        **record.attributes,
+    )
+
+
+def _document(record: AttachmentRecord) -> str:
+    return msgspec.json.encode(answer(record)).decode()
+
+
 async def insert(tx: Executor, records: Sequence[AttachmentRecord]) -> None:
     """Store new attachments and the alert ids they hold."""
     await cases_store.insert_rows(
         tx,
         "case_comments",
-        (*_COLUMNS.replace(" ", "").split(","), "alert_count", "type_id"),
+        (*_COLUMNS.replace(" ", "").split(","), "alert_count", "type_id", "document"),
         [
             (
                 record.id,
@@ -98,6 +121,7 @@ async def insert(tx: Executor, records: Sequence[AttachmentRecord]) -> None:
                 len(record.alert_ids),
                 record.attributes.get("externalReferenceAttachmentTypeId")
                 or record.attributes.get("persistableStateAttachmentTypeId"),
+                _document(record),
             )
             for record in records
         ],
@@ -121,10 +145,11 @@ async def update(tx: Executor, record: AttachmentRecord, *, expected: int) -> bo
     """Write an attachment's fields if it is still at revision `expected`."""
     changed = await tx.execute(
         "UPDATE case_comments SET attributes = :attributes, alert_count = :alert_count,"
-        " updated_at = :updated_at, updated_by = :updated_by, revision = :revision"
-        " WHERE id = :id AND revision = :expected",
+        " updated_at = :updated_at, updated_by = :updated_by, revision = :revision,"
+        " document = :document WHERE id = :id AND revision = :expected",
         {
             "attributes": to_json(record.attributes),
+            "document": _document(record),
             "alert_count": len(record.alert_ids),
             "updated_at": record.updated_at,
             "updated_by": _optional_json(record.updated_by),
@@ -197,6 +222,28 @@ async def of_case(
     return [_record(row) for row in rows]
 
 
+async def documents_of_case(db: Executor, *, case_id: str) -> tuple[bytes, int, int]:
+    """A case's attachments as one JSON array (oldest first), their number and alert ids."""
+    # The database joins the documents: one row to read, not one per attachment.
+    if db.dialect == "postgresql":
+        sql = (
+            "SELECT string_agg(document, ',' ORDER BY created_at, seq) AS documents,"
+            " count(*) AS total, coalesce(sum(alert_count), 0) AS alerts"
+            " FROM case_comments WHERE case_id = :case_id"
+        )
+    else:
+        # SQLite joins the rows in the order its subquery gives them.
+        sql = (
+            "SELECT group_concat(document, ',') AS documents, count(*) AS total,"
+            " coalesce(sum(alert_count), 0) AS alerts FROM (SELECT document, alert_count"
+            " FROM case_comments WHERE case_id = :case_id ORDER BY created_at, seq)"
+        )
+    row = await db.fetch_one(sql, {"case_id": case_id})
+    assert row is not None
+    documents = f"[{row['documents'] or ''}]".encode()
+    return documents, int(row["total"]), int(row["alerts"])
+
+
 async def count_of_case(db: Executor, *, case_id: str, types: Sequence[str]) -> int:
     """How many attachments of `types` a case has."""
     placeholders, params = in_list("type", types)
@@ -252,22 +299,35 @@ async def cases_of_alert(db: Executor, *, space_id: str, alert_id: str) -> list[
 
 
 async def touch_case(
-    tx: Executor, *, case_id: str, updated_at: str, updated_by: UserRef, new_actions: int
+    tx: Executor,
+    *,
+    case_id: str,
+    updated_at: str,
+    updated_by: UserRef,
+    new_actions: int,
+    comments_added: int,
+    alerts_changed: bool,
 ) -> CaseRecord:
     """Mark a case updated after its attachments changed: totals, who and when, its version.
 
-    Whatever other writers do to the case, the totals are counted anew and the user action
-    count taken as it is at write time.
+    The counts change where the row is written, under its lock, whatever other writers do
+    meanwhile: user comments and user actions by the difference, the distinct alert ids
+    counted anew when alert attachments changed.
     """
-    # PostgreSQL: take the case's row lock first, so that the next statement's snapshot,
-    # taken once the lock is held, counts what every earlier writer committed.
-    await tx.execute("UPDATE cases SET revision = revision WHERE id = :id", {"id": case_id})
+    alerts = "total_alerts"
+    if alerts_changed:
+        alerts = "(SELECT count(DISTINCT alert_id) FROM case_alerts WHERE case_id = :case_id)"
+        if tx.dialect == "postgresql":
+            # Take the row lock first: the next statement's snapshot, taken once it is held,
+            # then counts what every earlier writer committed (NO KEY: the key share lock
+            # of this transaction's own foreign keys must not conflict with it). SQLite has
+            # one writer at a time, whose statements see every commit.
+            await tx.execute(
+                "SELECT id FROM cases WHERE id = :id FOR NO KEY UPDATE", {"id": case_id}
+            )
     row = await tx.fetch_one(
         "UPDATE cases SET updated_at = :updated_at, updated_by = :updated_by,"
-        " total_comments = (SELECT count(*) FROM case_comments"
-        " WHERE case_id = :case_id AND type = 'user'),"
-        " total_alerts = (SELECT count(DISTINCT alert_id) FROM case_alerts"
-        " WHERE case_id = :case_id),"
+        f" total_comments = total_comments + :comments_added, total_alerts = {alerts},"
         " user_action_count = user_action_count + :new_actions, revision = revision + 1"
         f" WHERE id = :case_id RETURNING {cases_store.COLUMNS}",
         {
@@ -275,6 +335,7 @@ async def touch_case(
             "updated_at": updated_at,
             "updated_by": to_json(updated_by),
             "new_actions": new_actions,
+            "comments_added": comments_added,
         },
     )
     assert row is not None

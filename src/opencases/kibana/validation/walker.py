@@ -350,13 +350,22 @@ def _tagged_members(members: tuple[Any, ...]) -> tuple[str, dict[str, Any]] | No
 # --- entry points -----------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(tp: Any, style: Style, where: str) -> Node:
+    """The node of a type that is not a Struct (a union, a list, ...), compiled once."""
+    return _compile(tp, style, where)
+
+
 def validate(tp: type[T], value: Any, *, style: Style = "io-ts", where: str = "request body") -> T:
     """`value` (decoded JSON) as `tp`, or BadRequest with Kibana's message."""
     if isinstance(tp, type) and issubclass(tp, msgspec.Struct):
         # The usual case: a Struct's node is cached, so `_compile` has nothing to do.
         node = _struct_node(tp, style, where)
     else:
-        node = _compile(tp, style, where)
+        try:
+            node = _compiled(tp, style, where)  # type: ignore[arg-type]
+        except TypeError:  # a type holding an unhashable marker: compiled every time
+            node = _compile(tp, style, where)
     issues: list[Issue] = []
     try:
         pruned = node(value, (), issues)

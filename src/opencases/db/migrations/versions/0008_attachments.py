@@ -38,6 +38,7 @@ def upgrade() -> None:
         sa.Column("type", sa.Text(), nullable=False),
         sa.Column("type_id", sa.Text(), nullable=True),
         sa.Column("attributes", JSON, nullable=False),
+        sa.Column("document", sa.Text(), nullable=False),
         sa.Column("alert_count", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.Text(), nullable=False),
         sa.Column("created_by", JSON, nullable=False),

@@ -8,7 +8,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases.cases import activity, find, metrics, service, users
-from opencases.cases.attachments import service as attachments
+from opencases.cases.attachments import reads as attachments
 from opencases.cases.schemas import (
     BulkGetRequest,
     BulkGetResponse,

@@ -3,9 +3,9 @@
 Kibana (security_and_spaces/tests/common/comments/post_comment.ts) asserts only the status
 of its 400s and 404s; these tests also pin the whole answer and show that a refused request
 changes nothing. Messages follow Kibana's attachments client (client/attachments/add.ts),
-CaseCommentModel's validateCreateCommentRequest and its decodeCommentRequest. Where
-Kibana's io-ts union (AttachmentRequestRt) would join every member's errors, OpenCases
-decodes the member named by `type`: the tests pin OpenCases' message (see each docstring).
+CaseCommentModel's validateCreateCommentRequest and its decodeCommentRequest; a body that
+no member of Kibana's io-ts union (AttachmentRequestRt) decodes gets every member's errors
+(`union_refusal`).
 
 Kibana's test plugin registers the attachment types `.test` (external reference and
 persistable state); OpenCases registers only Kibana's own: `.files` (external reference,
@@ -28,13 +28,13 @@ when the user does NOT have access to the alert`, ...). Nothing here depends on 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import httpx
 import pytest
 
 from opencases.db import Database
+from tests.cases.attachments.conftest import union_refusal
 from tests.cases.conftest import (
     CASES_URL,
     ELASTIC,
@@ -98,6 +98,9 @@ TEST_EXTERNAL_REFERENCE_REQUEST: dict[str, Any] = {
 # What removeServerGeneratedPropertiesFromSavedObject drops from an attachment.
 ATTACHMENT_SERVER_FIELDS = ("id", "version", "created_at", "updated_at")
 UNAUTHORIZED = 'Unauthorized to create comments with owners: "{}"'
+
+TOO_LONG = "The length of the comment is too long. The maximum length is 30000."
+EMPTY = "The comment field cannot be an empty string."
 
 
 def file_request(**overrides: Any) -> dict[str, Any]:
@@ -438,34 +441,21 @@ async def test_a_comment_of_another_owner_than_the_case_is_refused(
 
 
 async def test_a_comment_without_a_type_is_refused(client: httpx.AsyncClient, db: Database) -> None:
-    """post_comment.ts: it('400s when type is missing'). Kibana joins every union member's
-    errors; OpenCases names the value its `type` does not tag."""
+    """post_comment.ts: it('400s when type is missing'): every union member's errors."""
     case = await create_case(client)
 
     await post_refused(
-        client,
-        db,
-        case["id"],
-        {"bad": "comment"},
-        'Invalid value "{"bad":"comment"}" supplied to ""',
+        client, db, case["id"], {"bad": "comment"}, union_refusal({"bad": "comment"})
     )
 
 
 async def test_a_user_comment_without_its_fields_is_refused(
     client: httpx.AsyncClient, db: Database
 ) -> None:
-    """post_comment.ts: it('400s when missing attributes for type user'). OpenCases reports
-    the user member's errors (Kibana adds every other member's)."""
+    """post_comment.ts: it('400s when missing attributes for type user')."""
     case = await create_case(client)
 
-    await post_refused(
-        client,
-        db,
-        case["id"],
-        {"type": "user"},
-        'Invalid value "undefined" supplied to "comment",'
-        'Invalid value "undefined" supplied to "owner"',
-    )
+    await post_refused(client, db, case["id"], {"type": "user"}, union_refusal({"type": "user"}))
 
 
 async def test_a_user_comment_without_an_owner_is_refused(
@@ -475,28 +465,28 @@ async def test_a_user_comment_without_an_owner_is_refused(
     case = await create_case(client)
     request = {k: v for k, v in USER_REQUEST.items() if k != "owner"}
 
-    await post_refused(
-        client, db, case["id"], request, 'Invalid value "undefined" supplied to "owner"'
-    )
+    await post_refused(client, db, case["id"], request, union_refusal(request))
 
 
 @pytest.mark.parametrize(
-    "body",
-    # Kibana's Array(30001).fill('a').toString(): 30001 `a`s joined by commas.
-    [{"comment": ",".join(["a"] * 30001)}, {"comment": ""}, {"comment": "    "}],
+    ("body", "message"),
+    [
+        # Kibana's Array(30001).fill('a').toString(): 30001 `a`s joined by commas.
+        ({"comment": ",".join(["a"] * 30001)}, TOO_LONG),
+        ({"comment": ""}, EMPTY),
+        ({"comment": "    "}, EMPTY),
+    ],
     ids=["too long", "empty", "spaces"],
 )
 async def test_a_comment_without_a_type_or_an_owner_is_refused(
-    client: httpx.AsyncClient, db: Database, body: dict[str, Any]
+    client: httpx.AsyncClient, db: Database, body: dict[str, Any], message: str
 ) -> None:
     """post_comment.ts: it('400s when adding too long comment'), it('400s when adding empty
     comment') and it('400s when adding a comment with only empty characters'), which send
-    the comment alone. Kibana joins every union member's errors; OpenCases names the value
-    its (missing) `type` does not tag."""
+    the comment alone: every union member's errors, the comment's first."""
     case = await create_case(client)
-    value = json.dumps(body, separators=(",", ":"))
 
-    await post_refused(client, db, case["id"], body, f'Invalid value "{value}" supplied to ""')
+    await post_refused(client, db, case["id"], body, union_refusal(body, comment=message))
 
 
 async def test_a_too_long_comment_is_refused(client: httpx.AsyncClient, db: Database) -> None:
@@ -504,13 +494,9 @@ async def test_a_too_long_comment_is_refused(client: httpx.AsyncClient, db: Data
     characters, in a request that is otherwise valid."""
     case = await create_case(client)
 
-    await post_refused(
-        client,
-        db,
-        case["id"],
-        {**USER_REQUEST, "comment": "a" * 30001},
-        "The length of the comment is too long. The maximum length is 30000.",
-    )
+    request = {**USER_REQUEST, "comment": "a" * 30001}
+
+    await post_refused(client, db, case["id"], request, union_refusal(request, comment=TOO_LONG))
 
 
 @pytest.mark.parametrize("comment", ["", "    ", "\n\t "])
@@ -521,13 +507,9 @@ async def test_an_empty_comment_is_refused(
     comment with only empty characters'), in a request that is otherwise valid."""
     case = await create_case(client)
 
-    await post_refused(
-        client,
-        db,
-        case["id"],
-        {**USER_REQUEST, "comment": comment},
-        "The comment field cannot be an empty string.",
-    )
+    request = {**USER_REQUEST, "comment": comment}
+
+    await post_refused(client, db, case["id"], request, union_refusal(request, comment=EMPTY))
 
 
 @pytest.mark.parametrize("attribute", ["alertId", "index"])
@@ -556,9 +538,7 @@ async def test_an_alert_without_its_ids_is_refused(
     }
     del request[attribute]
 
-    await post_refused(
-        client, db, case["id"], request, f'Invalid value "undefined" supplied to "{attribute}"'
-    )
+    await post_refused(client, db, case["id"], request, union_refusal(request))
 
 
 async def test_an_alert_with_a_comment_is_refused(client: httpx.AsyncClient, db: Database) -> None:

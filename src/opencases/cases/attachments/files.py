@@ -9,7 +9,7 @@ import msgspec
 from starlette.requests import Request
 
 from opencases.cases import service as cases_service
-from opencases.cases.attachments import service, store
+from opencases.cases.attachments import checks, service, store
 from opencases.cases.attachments.mime_types import ALLOWED_MIME_TYPES, extension_of
 from opencases.cases.attachments.schemas import (
     ExternalReferenceRequest,
@@ -69,7 +69,7 @@ def _attachment_request(file: FileRecord) -> ExternalReferenceRequest:
         ExternalReferenceRequest,
         {
             "type": "externalReference",
-            "externalReferenceAttachmentTypeId": service.FILES_TYPE_ID,
+            "externalReferenceAttachmentTypeId": checks.FILES_TYPE_ID,
             "externalReferenceId": file.id,
             "externalReferenceStorage": {"type": "savedObject", "soType": "file"},
             "externalReferenceMetadata": {
@@ -101,7 +101,7 @@ async def upload(*, context: RequestContext, case_id: str, request: Request) -> 
         assert received.mime_type is not None
         assert received.content is not None
         record = await cases_service.readable(context, case_id, cases_service.GET)
-        service.check_user_actions(record, case_id, 1)
+        checks.check_user_actions(record, case_id, 1)
         await context.ensure_authorized(service.CREATE, [record.owner])
         now = utc_now()
         user = cases_service.user_ref(context)
@@ -120,9 +120,9 @@ async def upload(*, context: RequestContext, case_id: str, request: Request) -> 
             created_by=user,
         )
         request_ = _attachment_request(file)
-        await service.check_create(context.db, record, [request_])
+        await checks.check_create(context.db, record, [request_])
         attachment = service.new_record(
-            service.request_dict(request_), record=record, now=now, user=user
+            checks.request_dict(request_), record=record, now=now, user=user
         )
         async with context.db.transaction() as tx:
             await store.insert_file(tx, file)

@@ -7,7 +7,7 @@ from urllib.parse import quote
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 
-from opencases.cases.attachments import alerts, files, observables, service
+from opencases.cases.attachments import alerts, files, observables, reads, service
 from opencases.cases.attachments.schemas import (
     AddObservableRequest,
     AttachedAlert,
@@ -84,7 +84,7 @@ async def delete_comments(request: Request, context: RequestContext) -> Response
 
 async def get_comment(request: Request, context: RequestContext) -> Response:
     """GET /api/cases/{case_id}/comments/{comment_id}."""
-    found = await service.get(
+    found = await reads.get(
         context=context,
         case_id=_param(request, "case_id"),
         comment_id=_param(request, "comment_id"),
@@ -105,7 +105,7 @@ async def delete_comment(request: Request, context: RequestContext) -> Response:
 async def find_comments(request: Request, context: RequestContext) -> Response:
     """GET /api/cases/{case_id}/comments/_find."""
     query = decode_query(request, FindCommentsQuery)
-    found = await service.find(context=context, case_id=_param(request, "case_id"), query=query)
+    found = await reads.find(context=context, case_id=_param(request, "case_id"), query=query)
     return json_response(found)
 
 
@@ -125,9 +125,7 @@ async def bulk_get(request: Request, context: RequestContext) -> Response:
     body = await decode_body(
         request, BulkGetAttachmentsRequest, limit=context.settings.max_payload_bytes
     )
-    found = await service.bulk_get(
-        context=context, case_id=_param(request, "case_id"), ids=body.ids
-    )
+    found = await reads.bulk_get(context=context, case_id=_param(request, "case_id"), ids=body.ids)
     return json_response(found)
 
 

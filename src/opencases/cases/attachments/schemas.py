@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 
 import msgspec
 from msgspec import UNSET, UnsetType
 
 from opencases.cases.schemas import SortOrder, Status
 from opencases.configure.schemas import UserRef
-from opencases.kibana.validation import Items, RequestStruct, Text
+from opencases.kibana.validation import Items, RequestStruct, Text, Untagged
 
 # Kibana's constants (x-pack/platform/plugins/shared/cases/common/constants/index.ts).
 MAX_COMMENT_LENGTH = 30000
@@ -31,6 +31,7 @@ JsonObject = dict[str, Any]
 class UserCommentRequest(RequestStruct, tag_field="type", tag="user", kw_only=True):
     """A comment written by a user (Markdown)."""
 
+    TAG_AFTER: ClassVar[str] = "comment"
     comment: Comment
     owner: str
 
@@ -88,11 +89,13 @@ class ExternalReferenceRequest(
 ):
     """A reference to an object another application keeps (files are `.files`)."""
 
+    TAG_AFTER: ClassVar[str] = "externalReferenceMetadata"
     externalReferenceAttachmentTypeId: str
-    externalReferenceId: str
-    externalReferenceStorage: SavedObjectStorage | DocumentStorage
     externalReferenceMetadata: JsonObject | None
     owner: str
+    externalReferenceId: str
+    # Kibana's two external reference members, to a document and to a saved object.
+    externalReferenceStorage: Annotated[DocumentStorage | SavedObjectStorage, Untagged()]
 
 
 class PersistableStateRequest(
@@ -100,18 +103,22 @@ class PersistableStateRequest(
 ):
     """State another application persists on the case (a Lens visualization, ...)."""
 
+    owner: str
     persistableStateAttachmentTypeId: str
     persistableStateAttachmentState: JsonObject
-    owner: str
 
 
-AttachmentRequest = (
+# Kibana's AttachmentRequestRt is io-ts's plain union (two of its members, external
+# references to saved objects and to documents, share a tag): a body that fits no member
+# is answered with every member's errors, in this order.
+AttachmentRequest = Annotated[
     UserCommentRequest
     | AlertRequest
     | ActionsRequest
     | ExternalReferenceRequest
-    | PersistableStateRequest
-)
+    | PersistableStateRequest,
+    Untagged(),
+]
 ATTACHMENT_TYPES = ("user", "alert", "actions", "externalReference", "persistableState")
 
 

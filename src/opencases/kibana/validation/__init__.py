@@ -46,6 +46,7 @@ from opencases.kibana.validation.rules import (
     SafeInteger,
     Style,
     Text,
+    Untagged,
     given,
 )
 from opencases.kibana.validation.walker import validate
@@ -62,6 +63,7 @@ __all__ = [
     "SafeInteger",
     "Style",
     "Text",
+    "Untagged",
     "given",
     "is_safe_integer",
     "js_keys",

@@ -73,6 +73,12 @@ class SafeInteger:
 
 
 @dataclass(frozen=True, slots=True)
+class Untagged:
+    """io-ts's plain `union` over tagged Structs: each member tried in order, every member's
+    errors reported (io-ts indexes a union by its tag only when no two members share one)."""
+
+
+@dataclass(frozen=True, slots=True)
 class Check:
     """A custom rule: `check(value)` returns None, a message, or (sub-path, message)."""
 

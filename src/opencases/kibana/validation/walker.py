@@ -20,7 +20,7 @@ from opencases.kibana.validation.messages import (
     size_message,
 )
 from opencases.kibana.validation.nodes import FAIL, Fail, Node, Path, Stop, accept, custom
-from opencases.kibana.validation.rules import Check, Issue, Items, Style
+from opencases.kibana.validation.rules import Check, Issue, Items, Style, Untagged
 from opencases.kibana.validation.scalars import boolean_node, float_node, integer_node, string_node
 
 T = TypeVar("T")
@@ -123,7 +123,7 @@ def _io_ts_union_node(
     union: only the member named by the tag decodes, and an unknown tag (or a value
     that is not an object) is one error about the whole value.
     """
-    tagged = _tagged_members(members)
+    tagged = None if any(isinstance(r, Untagged) for r in rules) else _tagged_members(members)
     if tagged is not None:
         tag_field, members_by_tag = tagged
         by_tag = {tag: _compile(m, style, where, rules) for tag, m in members_by_tag.items()}
@@ -214,6 +214,8 @@ def _struct_node(tp: type[msgspec.Struct], style: Style, where: str) -> Node:
     config = tp.__struct_config__
     tag_field = config.tag_field if isinstance(config.tag_field, str) else None
     tag = config.tag
+    # Where the io-ts codec declares the tag: first, unless after the field `TAG_AFTER` names.
+    tag_after = getattr(tp, "TAG_AFTER", None)
     # (encode name, node, required, expected) per field, then every key the Struct knows.
     fields: list[tuple[str, Node, bool, str]] | None = None
     known: set[str] = set()
@@ -224,11 +226,12 @@ def _struct_node(tp: type[msgspec.Struct], style: Style, where: str) -> Node:
             fail(issues, Issue(path, value, expected="object"))
             return value
         pruned: dict[str, Any] = {}
+        wrong_tag = None
         if tag_field is not None:
-            found = value.get(tag_field, UNDEFINED)
-            if found != tag or not isinstance(found, str):
-                fail(issues, Issue((*path, tag_field), found, expected=f"'{tag}'"))
-            pruned[tag_field] = found
+            pruned[tag_field] = value.get(tag_field, UNDEFINED)
+            wrong_tag = _wrong_tag(pruned[tag_field], (*path, tag_field), tag)
+            if wrong_tag is not None and tag_after is None:
+                fail(issues, wrong_tag)
         if fields is None:
             table = [
                 (f.encode_name, _compile(f.type, style, where), f.required, expected_name(f.type))
@@ -243,11 +246,20 @@ def _struct_node(tp: type[msgspec.Struct], style: Style, where: str) -> Node:
                 pruned[key] = node(value[key], (*path, key), issues)
             elif required:
                 fail(issues, Issue((*path, key), UNDEFINED, expected=expected))
+            if key == tag_after and wrong_tag is not None:
+                fail(issues, wrong_tag)
         if style == "config-schema" and not known.issuperset(value):
             _refuse_unknown_keys(value, known, path, issues, fail)
         return pruned
 
     return walk
+
+
+def _wrong_tag(found: Any, path: Path, tag: Any) -> Issue | None:
+    """The issue of a tagged Struct's tag, unless it is the Struct's."""
+    if found == tag and isinstance(found, str):
+        return None
+    return Issue(path, found, expected=f"'{tag}'")
 
 
 def _refuse_unknown_keys(

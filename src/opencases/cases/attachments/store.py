@@ -185,16 +185,23 @@ async def get(db: Executor, *, space_id: str, attachment_id: str) -> AttachmentR
 
 async def get_many(db: Executor, *, space_id: str, ids: Sequence[str]) -> list[AttachmentRecord]:
     """The attachments of the space among `ids` (in no order)."""
-    ids = [attachment_id for attachment_id in dict.fromkeys(ids) if "\x00" not in attachment_id]
+    rows = await _rows_of(db, table="case_comments", columns=_COLUMNS, space_id=space_id, ids=ids)
+    return [_record(row) for row in rows]
+
+
+async def _rows_of(
+    db: Executor, *, table: str, columns: str, space_id: str, ids: Sequence[str]
+) -> Sequence[Row]:
+    """The rows of `table` in the space whose id is among `ids`."""
+    # An id holding U+0000 names nothing (and PostgreSQL cannot compare it).
+    ids = [key for key in dict.fromkeys(ids) if "\x00" not in key]
     if not ids:
         return []
     placeholders, params = in_list("id", ids)
-    rows = await db.fetch_all(
-        f"SELECT {_COLUMNS} FROM case_comments"
-        f" WHERE space_id = :space_id AND id IN ({placeholders})",
+    return await db.fetch_all(
+        f"SELECT {columns} FROM {table} WHERE space_id = :space_id AND id IN ({placeholders})",
         {**params, "space_id": space_id},
     )
-    return [_record(row) for row in rows]
 
 
 async def of_case(
@@ -438,13 +445,5 @@ async def chunk(db: Executor, *, file_id: str, position: int) -> bytes | None:
 
 async def get_files(db: Executor, *, space_id: str, ids: Sequence[str]) -> list[FileRecord]:
     """The space's files among `ids` (in no order)."""
-    ids = [file_id for file_id in dict.fromkeys(ids) if "\x00" not in file_id]
-    if not ids:
-        return []
-    placeholders, params = in_list("id", ids)
-    rows = await db.fetch_all(
-        f"SELECT {_FILE_COLUMNS} FROM case_files"
-        f" WHERE space_id = :space_id AND id IN ({placeholders})",
-        {**params, "space_id": space_id},
-    )
+    rows = await _rows_of(db, table="case_files", columns=_FILE_COLUMNS, space_id=space_id, ids=ids)
     return [_file(row) for row in rows]

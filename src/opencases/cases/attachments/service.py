@@ -165,30 +165,32 @@ async def _create(
     bulk: bool,
 ) -> msgspec.Raw:
     """Attach `requests` to a case, after Kibana's checks in Kibana's order."""
-    record = await _case(context, case_id)
-    checks.check_user_actions(record, case_id, len(requests))
-    for request in requests:
-        checks.check_request(request)
-    if bulk:
-        checks.check_registered(requests)
-    owners = list(dict.fromkeys(request.owner for request in requests))
-    if owners:
-        # Kibana checks no privilege for an empty bulk: its case must still exist.
-        await context.ensure_authorized(CREATE, owners)
-    if not bulk:
-        # Kibana's add checks the type after the privilege, its bulk create before.
-        checks.check_registered(requests)
-    record = _found(record, case_id)
-    await checks.check_create(context.db, record, requests)
-    alerts = any(isinstance(request, AlertRequest) for request in requests)
-    attached = await store.attached_alert_ids(context.db, case_id=record.id) if alerts else set()
-    kept = _new_alerts(requests, attached)
-    if not kept:
-        return await with_comments(context.db, record)
     now = utc_now()
     user = cases_service.user_ref(context)
-    records = [new_record(fields, record=record, now=now, user=user) for fields in kept]
     async with context.db.transaction() as tx:
+        # Checked against the case as it is at write time (and read by the writer, whose
+        # pages are fresh: each commit invalidates the readers').
+        record = await cases_store.get(tx, space_id=context.space.id, case_id=case_id, lock=True)
+        checks.check_user_actions(record, case_id, len(requests))
+        for request in requests:
+            checks.check_request(request)
+        if bulk:
+            checks.check_registered(requests)
+        owners = list(dict.fromkeys(request.owner for request in requests))
+        if owners:
+            # Kibana checks no privilege for an empty bulk: its case must still exist.
+            await context.ensure_authorized(CREATE, owners)
+        if not bulk:
+            # Kibana's add checks the type after the privilege, its bulk create before.
+            checks.check_registered(requests)
+        record = _found(record, case_id)
+        await checks.check_create(tx, record, requests)
+        alerts = any(isinstance(request, AlertRequest) for request in requests)
+        attached = await store.attached_alert_ids(tx, case_id=record.id) if alerts else set()
+        kept = _new_alerts(requests, attached)
+        if not kept:
+            return await with_comments(tx, record)
+        records = [new_record(fields, record=record, now=now, user=user) for fields in kept]
         await store.insert(tx, records)
         written = await write_changes(
             tx,
@@ -197,7 +199,6 @@ async def _create(
             now=now,
             user=user,
         )
-        # Read by the writer, whose pages are fresh: the readers' were just invalidated.
         return await with_comments(tx, written)
 
 

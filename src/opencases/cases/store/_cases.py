@@ -203,10 +203,17 @@ async def _put_assignees(tx: Executor, record: CaseRecord) -> None:
     await insert_rows(tx, "case_assignees", ("case_id", "space_id", "uid"), rows)
 
 
-async def get(db: Executor, *, space_id: str, case_id: str) -> CaseRecord | None:
-    """A case of the space, or None."""
+async def get(
+    db: Executor, *, space_id: str, case_id: str, lock: bool = False
+) -> CaseRecord | None:
+    """A case of the space, or None; `lock`ed until the transaction ends, on PostgreSQL.
+
+    (SQLite's writer is alone: what a transaction reads stays as it is until it commits.)
+    """
+    # NO KEY: the key share locks of the transaction's own foreign keys must not conflict.
+    locking = " FOR NO KEY UPDATE" if lock and db.dialect == "postgresql" else ""
     row = await db.fetch_one(
-        f"SELECT {COLUMNS} FROM cases WHERE id = :id AND space_id = :space_id",
+        f"SELECT {COLUMNS} FROM cases WHERE id = :id AND space_id = :space_id{locking}",
         {"id": case_id, "space_id": space_id},
     )
     return None if row is None else case_record(row)

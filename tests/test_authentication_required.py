@@ -90,6 +90,8 @@ class Call:
     forbidden: str | None = None
     # Why OpenCases' 403 still differs from Kibana's (the case is an expected failure).
     differs: str | None = None
+    # The superuser's answer, where it is not the route's success.
+    superuser_status: int | None = None
 
 
 CONFIGURATION = {
@@ -263,6 +265,13 @@ CALLS: dict[str, Call] = {
     "DELETE /internal/cases/{case_id}/observables/{observable_id}": Call(
         params={"case_id": "$case", "observable_id": "$observable"},
         forbidden=f"Unauthorized to update case {ON_THE_CASE}",
+    ),
+    # The world's connector is a webhook, not a case connector: its run refuses the push
+    # (Kibana's 424), which still shows that the 403s are about the caller.
+    "POST /api/cases/{case_id}/connector/{connector_id}/_push": Call(
+        params={"case_id": "$case", "connector_id": "$connector"},
+        forbidden=f"Unauthorized to update case {ON_THE_CASE}",
+        superuser_status=424,
     ),
     "GET /api/cases/configure": Call(
         forbidden="Unauthorized to access case configurations of any owner"
@@ -609,7 +618,7 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
 
     # The very same request, as the superuser: the refusals were about the caller.
     response = await client.request(**request_args(route, call, world.objects[""]))
-    assert response.status_code == route.status, response.text
+    assert response.status_code == (call.superuser_status or route.status), response.text
 
     if differences:
         if call.differs:

@@ -287,7 +287,11 @@ UNREAD_BODY_PARAMS = {
     "DELETE /api/cases/{case_id}/comments": "$all_comments",
     "DELETE /api/cases/{case_id}/comments/{comment_id}": "$comment",
     "DELETE /internal/cases/{case_id}/observables/{observable_id}": "$observable",
+    "POST /api/cases/{case_id}/connector/{connector_id}/_push": "$push",
 }
+# What a body-less request that parses gets where it is not the route's success: a push to
+# the webhook, which is no case connector (its run refuses the params: Kibana's 424).
+UNREAD_BODY_STATUS = {"POST /api/cases/{case_id}/connector/{connector_id}/_push": 424}
 
 
 def unread_path(route: ApiRoute, objects: dict[str, str]) -> str:
@@ -295,6 +299,9 @@ def unread_path(route: ApiRoute, objects: dict[str, str]) -> str:
     value = UNREAD_BODY_PARAMS[f"{route.method} {route.path}"]
     if value == "$case":
         return f"{route.path}?ids={objects['case']}"
+    if value == "$push":
+        path = route.path.replace("{case_id}", objects["push_case"])
+        return path.replace("{connector_id}", "a-connector")
     if value.startswith("$"):
         path = route.path.replace("{case_id}", objects[value[1:] + "_case"])
         return re.sub(r"{\w+}", lambda _: objects[value[1:]], path)
@@ -322,7 +329,7 @@ async def deletable(client: httpx.AsyncClient) -> dict[str, str]:
         response = await client.request(method, url, json=body)
         assert response.status_code in (200, 204), response.text
     objects = {}
-    for name in ("case", "all_comments_case", "comment_case", "observable_case"):
+    for name in ("case", "all_comments_case", "comment_case", "observable_case", "push_case"):
         response = await client.post("/api/cases", json=CASE)
         assert response.status_code == 200, response.text
         objects[name] = str(response.json()["id"])
@@ -365,7 +372,8 @@ async def test_a_route_taking_no_body_refuses_a_malformed_or_huge_one_and_keeps_
     for route in unread:
         path = unread_path(route, deletable)
         response = await client.request(route.method, path, content=b'{"ignored":[1]}')
-        assert response.status_code == route.status, response.text
+        expected_status = UNREAD_BODY_STATUS.get(f"{route.method} {route.path}", route.status)
+        assert response.status_code == expected_status, response.text
 
 
 # --- paths --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from opencases import db as database
 from opencases.cases import routes as cases_routes
 from opencases.cases import service as cases_service
 from opencases.cases.attachments import routes as attachment_routes
+from opencases.cases.push import routes as push_routes
 from opencases.configure import routes as configure_routes
 from opencases.configure import service as configure_service
 from opencases.connectors import routes as connectors_routes
@@ -48,6 +49,7 @@ def api_routes(state: AppState) -> list[ApiRoute]:
     return [
         *cases_routes.routes(),
         *attachment_routes.routes(),
+        *push_routes.routes(connectors=state.connectors),
         *configure_routes.routes(connectors=state.connectors),
         *connectors_routes.routes(connectors=state.connectors),
         *spaces_routes.routes(spaces=state.spaces),

@@ -438,3 +438,9 @@ async def observable_types_of(*, db: Executor, space_id: str, owner: str) -> lis
     """The observable types the owner's configuration in the space adds to the built-in ones."""
     configuration = await store.get_by_owner(db, space_id=space_id, owner=owner)
     return [] if configuration is None else configuration.observableTypes
+
+
+async def closure_type_of(*, db: Executor, space_id: str, owner: str) -> str | None:
+    """How the owner's cases close in the space (None: the owner has no configuration)."""
+    configuration = await store.get_by_owner(db, space_id=space_id, owner=owner)
+    return None if configuration is None else configuration.closure_type

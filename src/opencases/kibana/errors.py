@@ -96,6 +96,12 @@ class PayloadTooLarge(KibanaError):
     status_code = 413
 
 
+class FailedDependency(KibanaError):
+    """424: the external system a connector called refused (Kibana's push)."""
+
+    status_code = 424
+
+
 class InternalServerError(KibanaError):
     """500: an unexpected failure; the details go to the log, never to the client."""
 

@@ -165,6 +165,29 @@ async def update(tx: Executor, record: AttachmentRecord, *, expected: int) -> bo
     return True
 
 
+async def mark_pushed(tx: Executor, *, case_id: str, pushed_at: str, pushed_by: UserRef) -> None:
+    """Mark every attachment of the case not pushed yet as pushed now (a new version each)."""
+    rows = await tx.fetch_all(
+        f"SELECT {_COLUMNS} FROM case_comments WHERE case_id = :case_id AND pushed_at IS NULL",
+        {"case_id": case_id},
+    )
+    for row in rows:
+        record = _record(row)
+        record.pushed_at, record.pushed_by = pushed_at, pushed_by
+        record.revision += 1
+        await tx.execute(
+            "UPDATE case_comments SET pushed_at = :pushed_at, pushed_by = :pushed_by,"
+            " revision = :revision, document = :document WHERE id = :id",
+            {
+                "pushed_at": pushed_at,
+                "pushed_by": to_json(pushed_by),
+                "revision": record.revision,
+                "document": _document(record),
+                "id": record.id,
+            },
+        )
+
+
 async def delete(tx: Executor, *, ids: Sequence[str]) -> None:
     """Delete attachments and their alert ids."""
     if not ids:

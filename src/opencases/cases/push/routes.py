@@ -1,0 +1,38 @@
+"""The push route."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from opencases.cases.push import service
+from opencases.cases.schemas import Case
+from opencases.connectors.runtime import Connectors
+from opencases.kibana.http import ApiRoute, Requires, json_response
+from opencases.security.context import RequestContext
+
+
+def routes(*, connectors: Connectors) -> list[ApiRoute]:
+    """The push route; it runs connectors of `connectors`."""
+
+    async def push_case(request: Request, context: RequestContext) -> Response:
+        """POST /api/cases/{case_id}/connector/{connector_id}/_push."""
+        pushed = await service.push(
+            context=context,
+            connectors=connectors,
+            case_id=str(request.path_params["case_id"]),
+            connector_id=str(request.path_params["connector_id"]),
+        )
+        return json_response(pushed)
+
+    return [
+        ApiRoute(
+            method="POST",
+            path="/api/cases/{case_id}/connector/{connector_id}/_push",
+            handler=push_case,
+            summary="Push a case to an external service",
+            tag="cases",
+            authz=Requires("cases", "all"),
+            response=Case,
+        )
+    ]

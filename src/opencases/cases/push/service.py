@@ -1,0 +1,203 @@
+"""Push a case to its external system (Kibana's server/client/cases/push.ts)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import msgspec
+
+from opencases.cases import service as cases_service
+from opencases.cases import store as cases_store
+from opencases.cases import timing
+from opencases.cases.attachments import service as attachments
+from opencases.cases.attachments import store as attachments_store
+from opencases.cases.attachments.store import AttachmentRecord
+from opencases.cases.push import formats
+from opencases.cases.schemas import ExternalService, UserAction
+from opencases.cases.store import CaseRecord, UserActionRecord
+from opencases.configure import service as configure_service
+from opencases.configure.schemas import UserRef
+from opencases.connectors import service as connectors_service
+from opencases.connectors.runtime import Connectors
+from opencases.kibana.errors import FailedDependency, saved_object_not_found
+from opencases.kibana.time import utc_now
+from opencases.security.authorization import Operation
+from opencases.security.context import RequestContext
+
+PUSH = Operation(name="pushCase", verb="update", doc_type="case", read_only=False)
+# Attachments whose text is sent: user comments and endpoint response actions.
+_SENT_TYPES = ("user", "actions")
+
+
+def author_of(updated_by: UserRef | None, created_by: UserRef | None) -> str:
+    """Kibana's getEntity: the updater (else the creator) by full name or username."""
+    # An updater without either is `Unknown`: Kibana does not pass over to the creator.
+    user = updated_by if updated_by is not None else created_by
+    if user is None:
+        return "Unknown"
+    return user.full_name or user.username or "Unknown"
+
+
+def _added_by(text: str, name: str) -> str:
+    return f"{text}\n\nAdded by {name}."
+
+
+def _latest_push(actions: Sequence[UserAction], connector_id: str) -> int | None:
+    """Where in the case's activity its newest `pushed` user action of this connector is."""
+    for index in range(len(actions) - 1, -1, -1):
+        action = actions[index]
+        pushed = action.payload.get("externalService", {}) if action.type == "pushed" else {}
+        if pushed.get("connector_id") == connector_id:
+            return index
+    return None
+
+
+def actions_text(attachment: AttachmentRecord) -> str:
+    """Kibana's getCommentContent of an endpoint response action (other kinds: nothing)."""
+    actions = attachment.attributes["actions"]
+    if actions["type"] not in ("isolate", "unisolate"):
+        return ""
+    targets = actions["targets"]
+    verb = "Isolated" if actions["type"] == "isolate" else "Released"
+    host = targets[0]["hostname"] if targets else "unknown"
+    more = f"and {len(targets) - 1} more " if len(targets) > 1 else ""
+    return f"{verb} host {host} {more}with comment: {attachment.attributes['comment']}"
+
+
+def _comments(
+    case: CaseRecord,
+    attachments: Sequence[AttachmentRecord],
+    actions: Sequence[UserAction],
+    latest: int | None,
+) -> list[dict[str, str]]:
+    """The comments to send: those written or edited since this connector's last push."""
+    changed = {action.comment_id for action in actions[latest or 0 :] if action.type == "comment"}
+    comments = []
+    for attachment in attachments:
+        if attachment.type not in _SENT_TYPES or attachment.id not in changed:
+            continue
+        text = (
+            attachment.attributes["comment"]
+            if attachment.type == "user"
+            else actions_text(attachment)
+        )
+        name = author_of(attachment.updated_by, attachment.created_by)
+        comments.append({"commentId": attachment.id, "comment": _added_by(text, name)})
+    alerts = [a for a in attachments if a.type == "alert"]
+    if any(alert.pushed_at is None for alert in alerts):
+        total = sum(len(alert.alert_ids) for alert in alerts)
+        comments.append(
+            {
+                "commentId": f"{case.id}-total-alerts",
+                "comment": f"Elastic Alerts attached to the case: {total}",
+            }
+        )
+    return comments
+
+
+def incident_of(case: CaseRecord, kind: str, external_id: str | None) -> dict[str, Any]:
+    """The incident of pushToService: mapped title and description, the connector's fields."""
+    incident = formats.connector_fields(case, kind)
+    mapped = formats.TITLE_AND_DESCRIPTION.get(kind)
+    if mapped is not None:
+        title, description = mapped
+        name = author_of(case.updated_by, case.created_by)
+        incident = {
+            title: case.title,
+            description: _added_by(case.description, name),
+            **incident,
+        }
+    incident["externalId"] = external_id
+    return incident
+
+
+async def push(
+    *, context: RequestContext, connectors: Connectors, case_id: str, connector_id: str
+) -> msgspec.Raw:
+    """POST /api/cases/{case_id}/connector/{connector_id}/_push."""
+    record = await cases_service.readable(context, case_id, PUSH)
+    connector = await connectors_service.get(
+        context=context, connectors=connectors, connector_id=connector_id
+    )
+    actions = await cases_store.all_user_actions(context.db, case_id=record.id)
+    found = await attachments_store.of_case(context.db, case_id=record.id)
+    latest = _latest_push(actions, connector_id)
+    external_id = (
+        None if latest is None else actions[latest].payload["externalService"]["external_id"]
+    )
+    params = {
+        "subAction": "pushToService",
+        "subActionParams": {
+            "incident": incident_of(record, connector.connector_type_id, external_id),
+            "comments": _comments(record, found, actions, latest),
+        },
+    }
+    result = await connectors_service.execute(
+        context=context, connectors=connectors, connector_id=connector_id, params=params
+    )
+    if result.get("status") == "error":
+        raise FailedDependency(
+            result.get("service_message") or result.get("message") or "Error pushing to service"
+        )
+    data = result["data"]
+    now = utc_now()
+    user = cases_service.user_ref(context)
+    external_service = ExternalService(
+        connector_id=connector_id,
+        connector_name=connector.name,
+        external_id=str(data["id"]),
+        external_title=str(data["title"]),
+        external_url=str(data["url"]),
+        pushed_at=now,
+        pushed_by=user,
+    )
+    closes = (
+        await configure_service.closure_type_of(
+            db=context.db, space_id=context.space.id, owner=record.owner
+        )
+        == "close-by-pushing"
+    )
+    return await _record_push(
+        context, case_id=record.id, external_service=external_service, closes=closes
+    )
+
+
+async def _record_push(
+    context: RequestContext, *, case_id: str, external_service: ExternalService, closes: bool
+) -> msgspec.Raw:
+    """Store what the push did, in one transaction, against the case as it is then."""
+    now, user = external_service.pushed_at, external_service.pushed_by
+    async with context.db.transaction() as tx:
+        before = await cases_store.get(tx, space_id=context.space.id, case_id=case_id, lock=True)
+        if before is None:  # deleted while the external system answered
+            raise saved_object_not_found(cases_service.SAVED_OBJECT_TYPE, case_id)
+        after = msgspec.structs.replace(
+            before, external_service=external_service, updated_at=now, updated_by=user
+        )
+        fields = ["external_service", "updated_at", "updated_by"]
+        new_actions = []
+        if closes:
+            # Kibana closes the case even when it is closed already.
+            after.status = "closed"
+            timing.apply_status(after, before=before, now=now, user=user)
+            fields += ["status", "timing", "duration", "closed_at", "closed_by"]
+            new_actions.append(
+                UserActionRecord(type="status", action="update", payload={"status": "closed"})
+            )
+        new_actions.append(
+            UserActionRecord(
+                type="pushed",
+                action="push_to_service",
+                payload={"externalService": msgspec.to_builtins(external_service)},
+            )
+        )
+        after.user_action_count = before.user_action_count + len(new_actions)
+        after.revision = before.revision + 1
+        fields.append("user_action_count")
+        await cases_store.update(tx, after, fields=fields, expected=before.revision)
+        await attachments_store.mark_pushed(tx, case_id=case_id, pushed_at=now, pushed_by=user)
+        await cases_service.record_actions(
+            tx, record=after, new_actions=new_actions, now=now, user=user
+        )
+        return await attachments.with_comments(tx, after)

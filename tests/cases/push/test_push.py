@@ -1,0 +1,318 @@
+"""POST /api/cases/{case_id}/connector/{connector_id}/_push, against a fake ServiceNow."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import pytest
+from starlette.applications import Starlette
+
+from opencases.db import Database
+from tests.cases.conftest import ELASTIC, SECURITY, case_request
+from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
+from tests.connectors.fakes import FakeService
+from tests.connectors.helpers import connector_settings, started_app
+from tests.connectors.types.test_servicenow import (
+    INCIDENT_PATH,
+    STORED_INCIDENT,
+    URL,
+    VIEW_URL,
+    serve_table_api,
+)
+
+SERVICENOW = {
+    "id": "servicenow",
+    "name": "ServiceNow",
+    "type": ".servicenow",
+    "fields": {
+        "severity": "1",
+        "urgency": "2",
+        "impact": "3",
+        "category": "software",
+        "subcategory": "os",
+        "additionalFields": None,
+    },
+}
+
+
+@pytest.fixture
+def fake() -> FakeService:
+    """ServiceNow, on its Table API."""
+    service = FakeService()
+    serve_table_api(service)
+    return service
+
+
+@pytest.fixture
+async def app(database_url: str, elastic_hash: str, fake: FakeService) -> AsyncIterator[Starlette]:
+    """The app with the shipped connector types, its network the fake."""
+    settings = connector_settings(database_url)
+    async with started_app(settings, elastic_hash, fake, connector_types=None) as application:
+        yield application
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    """`elastic`, with a ServiceNow connector and close-by-pushing for securitySolution."""
+    credentials = {"auth": ("elastic", ELASTIC_PASSWORD), "headers": {"kbn-xsrf": "true"}}
+    async with make_client(app, **credentials) as http:
+        created = await http.post(
+            "/api/actions/connector/servicenow",
+            json={
+                "name": "ServiceNow",
+                "connector_type_id": ".servicenow",
+                "config": {"apiUrl": URL, "usesTableApi": True},
+                "secrets": {"username": "admin", "password": "secret"},
+            },
+        )
+        assert created.status_code == 200, created.text
+        configured = await http.post(
+            "/api/cases/configure",
+            json={
+                "connector": {**SERVICENOW, "fields": None},
+                "closure_type": "close-by-pushing",
+                "owner": SECURITY,
+            },
+        )
+        assert configured.status_code == 200, configured.text
+        yield http
+
+
+def comment(text: str) -> dict[str, Any]:
+    return {"type": "user", "comment": text, "owner": SECURITY}
+
+
+ALERT = {
+    "type": "alert",
+    "alertId": ["alert-1", "alert-2"],
+    "index": ["index", "index"],
+    "rule": {"id": "rule", "name": "A rule"},
+    "owner": SECURITY,
+}
+
+
+def incident(case: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """What ServiceNow's Table API receives for the case: mapped fields, the connector's."""
+    return {
+        "short_description": case["title"],
+        "description": f"{case['description']}\n\nAdded by elastic.",
+        "severity": "1",
+        "urgency": "2",
+        "impact": "3",
+        "category": "software",
+        "subcategory": "os",
+        "correlation_id": case["id"],
+        "correlation_display": "Elastic Case",
+        **extra,
+    }
+
+
+def writes(fake: FakeService) -> list[tuple[str, Any]]:
+    """The incident writes ServiceNow received (its reads left out), and forgets them."""
+    found = [(r.method, r.body) for r in fake.received if r.method != "GET"]
+    fake.received.clear()
+    return found
+
+
+def external_service(pushed_at: str) -> dict[str, Any]:
+    """The case's `external_service` after a push to the fake."""
+    return {
+        "connector_id": "servicenow",
+        "connector_name": "ServiceNow",
+        "external_id": "sys-1",
+        "external_title": STORED_INCIDENT["number"],
+        "external_url": VIEW_URL,
+        "pushed_at": pushed_at,
+        "pushed_by": ELASTIC,
+    }
+
+
+async def test_a_push_creates_the_incident_sends_the_comments_and_closes_the_case(
+    client: httpx.AsyncClient, fake: FakeService
+) -> None:
+    """The issue's user story: two comments and an alert, pushed; close-by-pushing closes."""
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    url = f"/api/cases/{case['id']}"
+    for body in (comment("First look"), comment("Second look"), ALERT):
+        assert (await client.post(f"{url}/comments", json=body)).status_code == 200
+    fake.received.clear()
+
+    response = await client.post(f"{url}/connector/servicenow/_push")
+
+    assert response.status_code == 200, response.text
+    pushed = response.json()
+    assert writes(fake) == [
+        ("POST", {**incident(case), "caller_id": "admin", "opened_by": "admin"}),
+        ("PATCH", incident(case, work_notes="First look\n\nAdded by elastic.")),
+        ("PATCH", incident(case, work_notes="Second look\n\nAdded by elastic.")),
+        ("PATCH", incident(case, work_notes="Elastic Alerts attached to the case: 2")),
+    ]
+    now = pushed["updated_at"]
+    assert pushed["external_service"] == external_service(now)
+    assert (pushed["status"], pushed["closed_at"], pushed["closed_by"]) == ("closed", now, ELASTIC)
+    assert [(c["pushed_at"], c["pushed_by"]) for c in pushed["comments"]] == [(now, ELASTIC)] * 3
+    assert (pushed["totalComment"], pushed["totalAlerts"]) == (3, 2)
+    activity = (await client.get(f"{url}/user_actions/_find", params={"perPage": 100})).json()
+    status, push = activity["userActions"][-2:]
+    assert (status["type"], status["action"], status["payload"]) == (
+        "status",
+        "update",
+        {"status": "closed"},
+    )
+    assert (push["type"], push["action"], push["payload"]) == (
+        "pushed",
+        "push_to_service",
+        {"externalService": external_service(now)},
+    )
+    # GET counts user comments and distinct alerts; the push answers as Kibana's
+    # encodeWithComments counts (every attachment, every alert id).
+    without_comments = {key: value for key, value in pushed.items() if key != "comments"}
+    stored = (await client.get(url)).json()
+    assert stored == {**without_comments, "totalComment": 2, "totalAlerts": 2}
+
+
+async def test_a_second_push_updates_the_incident_with_the_comments_changed_since(
+    client: httpx.AsyncClient, fake: FakeService
+) -> None:
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    url = f"/api/cases/{case['id']}"
+    for body in (comment("First look"), comment("Second look"), ALERT):
+        assert (await client.post(f"{url}/comments", json=body)).status_code == 200
+    pushed = await client.post(f"{url}/connector/servicenow/_push")
+    # A push marks each attachment pushed: a new version of each.
+    first = pushed.json()["comments"][0]
+    edited = await client.patch(
+        f"{url}/comments",
+        json={**comment("First look, edited"), "id": first["id"], "version": first["version"]},
+    )
+    assert edited.status_code == 200, edited.text
+    assert (await client.post(f"{url}/comments", json=comment("Third look"))).status_code == 200
+    fake.received.clear()
+
+    response = await client.post(f"{url}/connector/servicenow/_push")
+
+    assert response.status_code == 200, response.text
+    updated = incident(case, externalId="sys-1")
+    del updated["externalId"]  # the Table API names the incident in its path
+    assert writes(fake) == [
+        ("PATCH", updated),
+        ("PATCH", incident(case, work_notes="First look, edited\n\nAdded by elastic.")),
+        ("PATCH", incident(case, work_notes="Third look\n\nAdded by elastic.")),
+    ]
+
+
+async def test_a_refused_push_answers_424_with_the_reason_and_changes_nothing(
+    client: httpx.AsyncClient, fake: FakeService, db: Database
+) -> None:
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    fake.on(
+        "POST",
+        INCIDENT_PATH,
+        httpx.Response(401, json={"error": {"message": "User Not Authenticated"}}),
+    )
+    before = await snapshot(db)
+
+    response = await client.post(f"/api/cases/{case['id']}/connector/servicenow/_push")
+
+    assert response.status_code == 424, response.text
+    body = response.json()
+    assert (body["statusCode"], body["error"]) == (424, "Failed Dependency")
+    assert "User Not Authenticated" in body["message"]
+    assert await snapshot(db) == before
+
+
+async def test_an_unknown_case_or_connector_is_404_and_nothing_is_sent(
+    client: httpx.AsyncClient, fake: FakeService, db: Database
+) -> None:
+    """push_case.ts: it('unhappy path - 404s when case does not exist'); an unknown
+    connector is the Actions API's 404."""
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    before = await snapshot(db)
+    fake.received.clear()
+
+    unknown_case = await client.post("/api/cases/nope/connector/servicenow/_push")
+    unknown_connector = await client.post(f"/api/cases/{case['id']}/connector/nope/_push")
+
+    assert (unknown_case.status_code, unknown_case.json()["message"]) == (
+        404,
+        "Saved object [cases/nope] not found",
+    )
+    assert (unknown_connector.status_code, unknown_connector.json()["message"]) == (
+        404,
+        "Saved object [action/nope] not found",
+    )
+    assert (fake.received, await snapshot(db)) == ([], before)
+
+
+async def test_a_reader_may_not_push(
+    client: httpx.AsyncClient, app: Starlette, fake: FakeService, db: Database
+) -> None:
+    """push_case.ts rbac: a user who may only read the owner's cases is refused."""
+    role = {
+        "elasticsearch": {},
+        "kibana": [
+            {
+                "base": [],
+                "feature": {"securitySolutionCases": ["read"], "actions": ["all"]},
+                "spaces": ["*"],
+            }
+        ],
+    }
+    assert (await client.put("/api/security/role/reader", json=role)).status_code == 204
+    user = {"username": "reader", "password": "reader-pw", "roles": ["reader"]}
+    created = await client.post(
+        "/internal/security/users/reader",
+        json=user,
+        headers={"x-elastic-internal-origin": "Kibana"},
+    )
+    assert created.status_code == 200, created.text
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    before = await snapshot(db)
+    fake.received.clear()
+
+    credentials = {"auth": ("reader", "reader-pw"), "headers": {"kbn-xsrf": "true"}}
+    async with make_client(app, **credentials) as reader:
+        response = await reader.post(f"/api/cases/{case['id']}/connector/servicenow/_push")
+
+    assert (response.status_code, response.json()) == (
+        403,
+        {
+            "statusCode": 403,
+            "error": "Forbidden",
+            "message": f'Unauthorized to update case with owners: "{SECURITY}"',
+        },
+    )
+    assert (fake.received, await snapshot(db)) == ([], before)
+
+
+async def test_a_closed_case_can_be_pushed_and_close_by_user_keeps_the_status(
+    client: httpx.AsyncClient,
+) -> None:
+    """push_case.ts: it('should push a case that has been closed') (Kibana 9: allowed)."""
+    configurations = (await client.get("/api/cases/configure")).json()
+    [configuration] = configurations
+    changed = await client.patch(
+        f"/api/cases/configure/{configuration['id']}",
+        json={"version": configuration["version"], "closure_type": "close-by-user"},
+    )
+    assert changed.status_code == 200, changed.text
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    closed = await client.patch(
+        "/api/cases",
+        json={"cases": [{"id": case["id"], "version": case["version"], "status": "closed"}]},
+    )
+    [closed_case] = closed.json()
+
+    response = await client.post(f"/api/cases/{case['id']}/connector/servicenow/_push")
+
+    assert response.status_code == 200, response.text
+    pushed = response.json()
+    assert (pushed["status"], pushed["closed_at"]) == ("closed", closed_case["closed_at"])
+    activity = await client.get(f"/api/cases/{case['id']}/user_actions/_find")
+    assert [a["type"] for a in activity.json()["userActions"]] == [
+        "create_case",
+        "status",
+        "pushed",
+    ]

@@ -351,3 +351,15 @@ case_file_chunks = Table(
     Column("data", LargeBinary, nullable=False),
     PrimaryKeyConstraint("file_id", "position"),
 )
+
+# Who is pushing a case to a connector: one push at a time, so that two never create two
+# incidents (Kibana can). A lock whose holder died ends at `expires_at`.
+case_push_locks = Table(
+    "case_push_locks",
+    metadata,
+    Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
+    Column("connector_id", Text, nullable=False),
+    Column("holder", Text, nullable=False),
+    timestamp("expires_at"),
+    PrimaryKeyConstraint("case_id", "connector_id"),
+)

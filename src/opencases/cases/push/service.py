@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -13,15 +18,15 @@ from opencases.cases import timing
 from opencases.cases.attachments import service as attachments
 from opencases.cases.attachments import store as attachments_store
 from opencases.cases.attachments.store import AttachmentRecord
-from opencases.cases.push import formats
+from opencases.cases.push import formats, store
 from opencases.cases.schemas import ExternalService, UserAction
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure import service as configure_service
 from opencases.configure.schemas import UserRef
 from opencases.connectors import service as connectors_service
 from opencases.connectors.runtime import Connectors
-from opencases.kibana.errors import FailedDependency, saved_object_not_found
-from opencases.kibana.time import utc_now
+from opencases.kibana.errors import Conflict, FailedDependency, saved_object_not_found
+from opencases.kibana.time import format_time, utc_now
 from opencases.security.authorization import Operation
 from opencases.security.context import RequestContext
 
@@ -120,47 +125,86 @@ async def push(
     connector = await connectors_service.get(
         context=context, connectors=connectors, connector_id=connector_id
     )
-    actions = await cases_store.all_user_actions(context.db, case_id=record.id)
-    found = await attachments_store.of_case(context.db, case_id=record.id)
-    latest = _latest_push(actions, connector_id)
-    external_id = (
-        None if latest is None else actions[latest].payload["externalService"]["external_id"]
-    )
-    params = {
-        "subAction": "pushToService",
-        "subActionParams": {
-            "incident": incident_of(record, connector.connector_type_id, external_id),
-            "comments": _comments(record, found, actions, latest),
-        },
-    }
-    result = await connectors_service.execute(
-        context=context, connectors=connectors, connector_id=connector_id, params=params
-    )
-    if result.get("status") == "error":
-        raise FailedDependency(
-            result.get("service_message") or result.get("message") or "Error pushing to service"
+    # One push of a case to a connector at a time (across processes): a second one waits,
+    # then updates the incident the first created instead of creating another.
+    async with _push_lock(context, case_id=record.id, connector_id=connector_id):
+        actions = await cases_store.all_user_actions(context.db, case_id=record.id)
+        found = await attachments_store.of_case(context.db, case_id=record.id)
+        latest = _latest_push(actions, connector_id)
+        external_id = (
+            None if latest is None else actions[latest].payload["externalService"]["external_id"]
         )
-    data = result["data"]
-    now = utc_now()
-    user = cases_service.user_ref(context)
-    external_service = ExternalService(
-        connector_id=connector_id,
-        connector_name=connector.name,
-        external_id=str(data["id"]),
-        external_title=str(data["title"]),
-        external_url=str(data["url"]),
-        pushed_at=now,
-        pushed_by=user,
-    )
-    closes = (
-        await configure_service.closure_type_of(
-            db=context.db, space_id=context.space.id, owner=record.owner
+        params = {
+            "subAction": "pushToService",
+            "subActionParams": {
+                "incident": incident_of(record, connector.connector_type_id, external_id),
+                "comments": _comments(record, found, actions, latest),
+            },
+        }
+        result = await connectors_service.execute(
+            context=context, connectors=connectors, connector_id=connector_id, params=params
         )
-        == "close-by-pushing"
-    )
-    return await _record_push(
-        context, case_id=record.id, external_service=external_service, closes=closes
-    )
+        if result.get("status") == "error":
+            raise FailedDependency(
+                result.get("service_message") or result.get("message") or "Error pushing to service"
+            )
+        data = result["data"]
+        external_service = ExternalService(
+            connector_id=connector_id,
+            connector_name=connector.name,
+            external_id=str(data["id"]),
+            external_title=str(data["title"]),
+            external_url=str(data["url"]),
+            pushed_at=utc_now(),
+            pushed_by=cases_service.user_ref(context),
+        )
+        closes = (
+            await configure_service.closure_type_of(
+                db=context.db, space_id=context.space.id, owner=record.owner
+            )
+            == "close-by-pushing"
+        )
+        return await _record_push(
+            context, case_id=record.id, external_service=external_service, closes=closes
+        )
+
+
+@asynccontextmanager
+async def _push_lock(
+    context: RequestContext, *, case_id: str, connector_id: str
+) -> AsyncIterator[None]:
+    """Hold the case's push lock for the connector, waiting while another push has it."""
+    holder = str(uuid.uuid4())
+    # A push lasts at most the connector's timeout; a lock whose holder died ends later.
+    hold = timedelta(seconds=2 * context.settings.connector_timeout_seconds)
+    deadline = time.monotonic() + context.settings.connector_timeout_seconds
+    while True:
+        now = datetime.now(UTC)
+        async with context.db.transaction() as tx:
+            taken = await store.acquire(
+                tx,
+                case_id=case_id,
+                connector_id=connector_id,
+                holder=holder,
+                now=format_time(now),
+                expires_at=format_time(now + hold),
+            )
+        if taken:
+            break
+        if time.monotonic() > deadline:
+            raise Conflict(
+                f"The case {case_id} is being pushed to the connector {connector_id}."
+                " Please try again later."
+            )
+        await asyncio.sleep(_LOCK_POLL_SECONDS)
+    try:
+        yield
+    finally:
+        async with context.db.transaction() as tx:
+            await store.release(tx, case_id=case_id, connector_id=connector_id, holder=holder)
+
+
+_LOCK_POLL_SECONDS = 0.02
 
 
 async def _record_push(

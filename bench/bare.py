@@ -16,13 +16,13 @@ HEADERS = [
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
     """Answer 200 with BODY; accept the lifespan protocol."""
     if scope["type"] == "lifespan":
-        await _lifespan(receive, send)
+        await lifespan(receive, send)
         return
     await send({"type": "http.response.start", "status": 200, "headers": HEADERS})
     await send({"type": "http.response.body", "body": BODY})
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
+async def lifespan(receive: Receive, send: Send) -> None:
     """Acknowledge startup and shutdown."""
     while True:
         message: dict[str, Any] = dict(await receive())

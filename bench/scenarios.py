@@ -12,7 +12,7 @@ from pathlib import Path
 import httpx
 import msgspec
 
-from bench import seed
+from bench import seed, servicenow
 
 # The `elastic` superuser's password: handed to `opencases serve` at first start.
 ELASTIC_PASSWORD = "bench-elastic-password"
@@ -168,6 +168,7 @@ CASE_GET_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-case-{os.getp
 COMMENT_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-comments-{os.getpid()}.tsv"
 FIND_COMMENTS_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-find-{os.getpid()}.tsv"
 COMMENTS_ON_ONE_CASE = 1000
+PUSH_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-push-{os.getpid()}.tsv"
 SEEDED_CASES = 100_000
 CASE_SPACES = ("default", "bench-cases")
 FIND_TARGET = Target(min_requests_per_second=1000.0, max_p99_ms=100.0, every_database=True)
@@ -222,6 +223,40 @@ async def commented_case(client: httpx.AsyncClient) -> None:
     first = (await client.get(path)).json()["comments"][0]["id"]
     # The answer's first id is its first comment's: the target goes back under that id.
     FIND_COMMENTS_TARGETS.write_text(f"{first}\t{path}\tnone\n" * 64)
+
+
+async def push_targets(client: httpx.AsyncClient) -> None:
+    """A ServiceNow connector to the fake, and cases of that connector to push, as targets."""
+    connector = await client.post(
+        "/api/actions/connector/bench-servicenow",
+        json={
+            "name": "ServiceNow",
+            "connector_type_id": ".servicenow",
+            "config": {"apiUrl": servicenow.url(), "usesTableApi": True},
+            "secrets": {"username": "bench", "password": "bench"},
+        },
+    )
+    if connector.status_code not in (200, 409):
+        connector.raise_for_status()
+    fields = {"impact": "2", "severity": "2", "urgency": "2", "category": None, "subcategory": None}
+    lines = []
+    for index in range(CASE_TARGETS):
+        body = {
+            **CASE,
+            "title": f"Pushed case {index}",
+            "connector": {
+                "id": "bench-servicenow",
+                "name": "ServiceNow",
+                "type": ".servicenow",
+                "fields": fields,
+            },
+        }
+        response = await client.post("/api/cases", json=body)
+        response.raise_for_status()
+        case = response.json()
+        path = f"/api/cases/{case['id']}/connector/bench-servicenow/_push"
+        lines.append(f"{case['id']}\t{path}\t{case['version']}\n")
+    PUSH_TARGETS.write_text("".join(lines))
 
 
 async def cases_space(client: httpx.AsyncClient) -> None:
@@ -326,6 +361,15 @@ SCENARIOS: list[Scenario] = [
         setup=commented_case,
         targets_file=FIND_COMMENTS_TARGETS,
         target=Target(min_ratio=0.15, max_p99_ms=10.0),
+    ),
+    Scenario(
+        name="POST /api/cases/{id}/connector/{id}/_push (ServiceNow)",
+        method="POST",
+        path="/api/cases",
+        headers=WRITE_HEADERS,
+        setup=push_targets,
+        targets_file=PUSH_TARGETS,
+        target=Target(min_requests_per_second=300.0),
     ),
     Scenario(
         name="GET /api/cases/_find (default page)",

@@ -128,7 +128,7 @@ JIRA = {
             },
         ),
         (
-            {"id": "w", "name": "W", "type": ".swimlane", "fields": {"caseId": None}},
+            {"id": "w", "name": "W", "type": ".swimlane", "fields": None},
             ".swimlane",
             {
                 "caseName": "Phishing",

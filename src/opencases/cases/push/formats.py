@@ -76,7 +76,8 @@ def connector_fields(case: CaseRecord, kind: str) -> dict[str, Any]:
             "additionalFields": _json_object(fields.get("additionalFields")),
         }
     if kind == ".swimlane":
-        return {"caseId": fields.get("caseId") or case.id}
+        # Kibana's `{caseId = theCase.id} = fields ?? {}`: a null caseId stays null.
+        return {"caseId": fields.get("caseId", case.id)}
     if kind == ".thehive":
         return {
             "tags": case.tags,

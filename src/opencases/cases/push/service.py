@@ -7,6 +7,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,6 +26,7 @@ from opencases.configure import service as configure_service
 from opencases.configure.schemas import UserRef
 from opencases.connectors import service as connectors_service
 from opencases.connectors.runtime import Connectors
+from opencases.db import Executor
 from opencases.kibana.errors import Conflict, FailedDependency, saved_object_not_found
 from opencases.kibana.time import format_time, utc_now
 from opencases.security.authorization import Operation
@@ -127,7 +129,7 @@ async def push(
     )
     # One push of a case to a connector at a time (across processes): a second one waits,
     # then updates the incident the first created instead of creating another.
-    async with _push_lock(context, case_id=record.id, connector_id=connector_id):
+    async with _push_lock(context, case_id=record.id, connector_id=connector_id) as lock:
         actions = await cases_store.all_user_actions(context.db, case_id=record.id)
         found = await attachments_store.of_case(context.db, case_id=record.id)
         latest = _latest_push(actions, connector_id)
@@ -165,14 +167,30 @@ async def push(
             == "close-by-pushing"
         )
         return await _record_push(
-            context, case_id=record.id, external_service=external_service, closes=closes
+            context, lock=lock, external_service=external_service, closes=closes
+        )
+
+
+@dataclass(slots=True)
+class _Lock:
+    """A push lock held: given back with the push's record, or alone when the push fails."""
+
+    case_id: str
+    connector_id: str
+    holder: str
+    released: bool = False
+
+    async def release(self, tx: Executor) -> None:
+        """Give the lock back in `tx` (it is released once `tx` commits)."""
+        await store.release(
+            tx, case_id=self.case_id, connector_id=self.connector_id, holder=self.holder
         )
 
 
 @asynccontextmanager
 async def _push_lock(
     context: RequestContext, *, case_id: str, connector_id: str
-) -> AsyncIterator[None]:
+) -> AsyncIterator[_Lock]:
     """Hold the case's push lock for the connector, waiting while another push has it."""
     holder = str(uuid.uuid4())
     # A push lasts at most the connector's timeout; a lock whose holder died ends later.
@@ -197,20 +215,23 @@ async def _push_lock(
                 " Please try again later."
             )
         await asyncio.sleep(_LOCK_POLL_SECONDS)
+    lock = _Lock(case_id=case_id, connector_id=connector_id, holder=holder)
     try:
-        yield
+        yield lock
     finally:
-        async with context.db.transaction() as tx:
-            await store.release(tx, case_id=case_id, connector_id=connector_id, holder=holder)
+        if not lock.released:
+            async with context.db.transaction() as tx:
+                await lock.release(tx)
 
 
 _LOCK_POLL_SECONDS = 0.02
 
 
 async def _record_push(
-    context: RequestContext, *, case_id: str, external_service: ExternalService, closes: bool
+    context: RequestContext, *, lock: _Lock, external_service: ExternalService, closes: bool
 ) -> msgspec.Raw:
     """Store what the push did, in one transaction, against the case as it is then."""
+    case_id = lock.case_id
     now, user = external_service.pushed_at, external_service.pushed_by
     async with context.db.transaction() as tx:
         before = await cases_store.get(tx, space_id=context.space.id, case_id=case_id, lock=True)
@@ -244,4 +265,7 @@ async def _record_push(
         await cases_service.record_actions(
             tx, record=after, new_actions=new_actions, now=now, user=user
         )
-        return await attachments.with_comments(tx, after)
+        await lock.release(tx)
+        answer = await attachments.with_comments(tx, after)
+    lock.released = True
+    return answer

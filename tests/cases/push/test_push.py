@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -316,3 +317,94 @@ async def test_a_closed_case_can_be_pushed_and_close_by_user_keeps_the_status(
         "status",
         "pushed",
     ]
+
+
+async def test_the_comments_are_formatted_as_kibana_formats_them(
+    client: httpx.AsyncClient, fake: FakeService
+) -> None:
+    """push_case.ts: it('should format the comments correctly') (without Kibana's link,
+    which needs `server.publicBaseUrl`): user comments and host actions in words, one alert
+    count; alerts, external references and persistable state send nothing of their own."""
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    url = f"/api/cases/{case['id']}"
+    host = {"targets": [{"hostname": "host-name", "endpointId": "endpoint-id"}]}
+    attachments = [
+        {**comment("This is a cool comment")},
+        {**ALERT, "alertId": "test-id", "index": "test-index"},
+        ALERT,
+        {"type": "actions", "comment": "comment text", "actions": {**host, "type": "isolate"}},
+        {"type": "actions", "comment": "comment text", "actions": {**host, "type": "unisolate"}},
+        {
+            "type": "persistableState",
+            "persistableStateAttachmentTypeId": ".lens",
+            "persistableStateAttachmentState": {"foo": "bar"},
+        },
+    ]
+    bulk = await client.post(
+        f"/internal/cases/{case['id']}/attachments/_bulk_create",
+        json=[{**attachment, "owner": SECURITY} for attachment in attachments],
+        headers={"x-elastic-internal-origin": "Kibana"},
+    )
+    assert bulk.status_code == 200, bulk.text
+    fake.received.clear()
+
+    response = await client.post(f"{url}/connector/servicenow/_push")
+
+    assert response.status_code == 200, response.text
+    notes = [body["work_notes"] for method, body in writes(fake) if "work_notes" in body]
+    assert notes == [
+        "This is a cool comment\n\nAdded by elastic.",
+        "Isolated host host-name with comment: comment text\n\nAdded by elastic.",
+        "Released host host-name with comment: comment text\n\nAdded by elastic.",
+        "Elastic Alerts attached to the case: 3",
+    ]
+
+
+async def test_a_push_names_the_updaters_full_name(
+    client: httpx.AsyncClient, app: Starlette, fake: FakeService
+) -> None:
+    """push_case.ts: it('should push a with a description using the updated profile full
+    name'): the case's updater, by full name."""
+    role = {"elasticsearch": {}, "kibana": [{"base": ["all"], "feature": {}, "spaces": ["*"]}]}
+    assert (await client.put("/api/security/role/editor", json=role)).status_code == 204
+    user = {
+        "username": "super",
+        "password": "super-pw-1",
+        "roles": ["editor"],
+        "full_name": "super_full_name",
+    }
+    created = await client.post(
+        "/internal/security/users/super", json=user, headers={"x-elastic-internal-origin": "Kibana"}
+    )
+    assert created.status_code == 200, created.text
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+    credentials = {"auth": ("super", "super-pw-1"), "headers": {"kbn-xsrf": "true"}}
+    async with make_client(app, **credentials) as editor:
+        patched = await editor.patch(
+            "/api/cases",
+            json={"cases": [{"id": case["id"], "version": case["version"], "title": "Renamed"}]},
+        )
+        assert patched.status_code == 200, patched.text
+        fake.received.clear()
+        response = await editor.post(f"/api/cases/{case['id']}/connector/servicenow/_push")
+
+    assert response.status_code == 200, response.text
+    [(method, created_incident), *_] = writes(fake)
+    assert (method, created_incident["description"]) == (
+        "POST",
+        f"{case['description']}\n\nAdded by super_full_name.",
+    )
+
+
+async def test_closing_by_pushing_sets_the_duration(client: httpx.AsyncClient) -> None:
+    """push_case.ts: it('updates the duration correctly when pushed a case and case closure
+    options is set to automatically'), and it('preserves the connector.id after pushing a
+    case')."""
+    case = (await client.post("/api/cases", json=case_request(connector=SERVICENOW))).json()
+
+    pushed = (await client.post(f"/api/cases/{case['id']}/connector/servicenow/_push")).json()
+
+    created = datetime.fromisoformat(case["created_at"])
+    closed = datetime.fromisoformat(pushed["closed_at"])
+    assert pushed["duration"] == int((closed - created).total_seconds())
+    assert pushed["connector"]["id"] == "servicenow"

@@ -4,16 +4,26 @@ from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 from typing import Any
 
 import click
 
+from opencases.connectors import rotation
+from opencases.connectors.crypto import SecretBox
+from opencases.db import backup as backup_db
 from opencases.db import connect
 from opencases.db.migrate import is_current
 from opencases.db.migrate import migrate as migrate_database
 from opencases.logs import configure_logging, log
 from opencases.security.users import service as users_service
-from opencases.settings import Settings, load_settings
+from opencases.settings import (
+    Settings,
+    encryption_key_of,
+    encryption_key_path,
+    ensure_encryption_key,
+    load_settings,
+)
 
 # Settings a worker process needs; the server hands them over as OPENCASES_* variables.
 _WORKER_SETTINGS = ("database_url", "log_format", "log_level", "max_payload_bytes")
@@ -42,15 +52,39 @@ async def bootstrap(settings: Settings) -> str | None:
 
 
 def prepare(settings: Settings) -> None:
-    """Migrate the database and make sure `elastic` exists (printing a new password once)."""
+    """Migrate the database; make sure `elastic` and the encryption key exist (shown once)."""
     if not asyncio.run(schema_is_current(settings)):
         migrate_database(settings.database_url)
+    _prepare_encryption_key(settings)
     password = asyncio.run(bootstrap(settings))
     if password:
         click.echo(
             "\nThe built-in superuser `elastic` was created with the password:\n\n"
             f"    {password}\n\n"
             "It is shown only this once. Change it with `opencases users reset-password elastic`.\n"
+        )
+
+
+def _prepare_encryption_key(settings: Settings) -> None:
+    """The embedded database's key at the first start; where the key of each start is."""
+    generated = ensure_encryption_key(settings)
+    if generated is not None:
+        click.echo(
+            "\nAn encryption key for connector secrets was generated in:\n\n"
+            f"    {generated}\n\n"
+            "Back it up with the database: without it, stored connector secrets cannot be"
+            " read. For production, move it to a secret store and set encryption_key.\n"
+        )
+    if settings.encryption_key:
+        return
+    path = encryption_key_path(settings)
+    if path is not None and path.is_file():
+        log.info("connector secrets are encrypted with the key in %s", path)
+    else:
+        log.warning(
+            "no encryption_key: connectors with secrets cannot be created. Every process of"
+            " a PostgreSQL database must use the same key, so none is generated: set"
+            " OPENCASES_ENCRYPTION_KEY (32 characters or more)"
         )
 
 
@@ -102,7 +136,7 @@ def serve(
     log.info(
         "serving on http://%s:%d with %d worker(s)", settings.host, settings.port, settings.workers
     )
-    Granian(
+    server = Granian(
         "opencases.app:create_app_from_env",
         factory=True,
         address=settings.host,
@@ -120,7 +154,10 @@ def serve(
             max_buffer_size=16 * 1024,
         ),
         backpressure=settings.max_concurrent_requests,
-    ).serve()
+    )
+    # `opencases restore` refuses to replace the database while this lock is held.
+    with backup_db.serving(settings.database_url):
+        server.serve()
 
 
 @main.command()
@@ -159,3 +196,63 @@ def reset_password(username: str, database_url: str | None, config: str | None) 
     except Exception as exc:  # a KibanaError, shown as the CLI's message
         raise click.ClickException(str(exc)) from None
     click.echo(f"New password for `{username}`: {password}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+@config_option
+def backup(file: Path, database_url: str | None, config: str | None) -> None:
+    """Copy the embedded database to FILE while it serves (PostgreSQL: use pg_dump)."""
+    settings = _settings(config, database_url=database_url)
+    try:
+        backup_db.backup(settings.database_url, file)
+    except backup_db.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    key = encryption_key_path(settings)
+    click.echo(f"backed up to {file}")
+    if not settings.encryption_key and key is not None and key.is_file():
+        click.echo(f"keep a copy of the encryption key {key} with it")
+
+
+@main.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@database_option
+@config_option
+def restore(file: Path, database_url: str | None, config: str | None) -> None:
+    """Replace the embedded database with the backup in FILE (no server may be running)."""
+    settings = _settings(config, database_url=database_url)
+    try:
+        backup_db.restore(settings.database_url, file)
+    except backup_db.BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored from {file}")
+
+
+@main.group()
+def encryption() -> None:
+    """Manage the key connector secrets are encrypted with."""
+
+
+@encryption.command()
+@database_option
+@config_option
+def rotate(database_url: str | None, config: str | None) -> None:
+    """Re-encrypt every stored connector secret under the current encryption key."""
+    settings = _settings(config, database_url=database_url)
+    key = encryption_key_of(settings)
+    if key is None:
+        raise click.ClickException("no encryption key: set encryption_key first")
+
+    async def run() -> int:
+        db = await connect(settings.database_url, pool_size=1)
+        try:
+            return await rotation.rotate(db=db, box=SecretBox(key, settings.decryption_only_keys))
+        finally:
+            await db.close()
+
+    try:
+        count = asyncio.run(run())
+    except rotation.RotationFailed as exc:
+        raise click.ClickException(f"nothing was re-encrypted: {exc}") from None
+    click.echo(f"re-encrypted the secrets of {count} connector(s) under the current key")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -11,7 +12,7 @@ import msgspec
 
 ENV_PREFIX = "OPENCASES_"
 # Settings given in the environment as comma-separated lists.
-_LIST_SETTINGS = frozenset({"allowed_hosts"})
+_LIST_SETTINGS = frozenset({"allowed_hosts", "decryption_only_keys"})
 
 
 class PreconfiguredConnector(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
@@ -58,6 +59,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Kibana's xpack.encryptedSavedObjects.encryptionKey: encrypts connector secrets.
     # Without it, connectors that have secrets cannot be created.
     encryption_key: Annotated[str, msgspec.Meta(min_length=32)] | None = None
+    # Where the key generated at the first start on the embedded SQLite database is kept
+    # (unset: `encryption.key` beside the database). An explicit `encryption_key` wins.
+    encryption_key_file: str | None = None
+    # Kibana's xpack.encryptedSavedObjects.keyRotation.decryptionOnlyKeys: earlier keys that
+    # still decrypt what they sealed (`opencases encryption rotate` re-seals it).
+    decryption_only_keys: list[str] = msgspec.field(default_factory=list)
     # Kibana's xpack.actions.allowedHosts, responseTimeout and maxResponseContentLength.
     allowed_hosts: list[str] = msgspec.field(default_factory=lambda: ["*"])
     connector_timeout_seconds: float = 60.0
@@ -70,9 +77,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     def __repr__(self) -> str:
         # Settings may be printed; passwords and keys must not be.
-        hidden = {"elastic_password", "encryption_key"}
+        hidden = {"elastic_password", "encryption_key", "decryption_only_keys"}
         fields = ", ".join(
-            f"{name}={'<hidden>' if name in hidden and value is not None else repr(value)}"
+            f"{name}={'<hidden>' if name in hidden and value else repr(value)}"
             for name in self.__struct_fields__
             for value in (getattr(self, name),)
         )
@@ -103,3 +110,41 @@ def load_settings(
         return msgspec.convert(values, Settings, strict=False)
     except msgspec.ValidationError as exc:
         raise SystemExit(f"invalid settings: {exc}") from None
+
+
+def encryption_key_path(settings: Settings) -> Path | None:
+    """Where the generated encryption key is kept: the setting, else beside a SQLite database."""
+    if settings.encryption_key_file:
+        return Path(settings.encryption_key_file)
+    if settings.database_url.startswith("sqlite:///"):
+        return Path(settings.database_url.removeprefix("sqlite:///")).parent / "encryption.key"
+    return None
+
+
+def encryption_key_of(settings: Settings) -> str | None:
+    """The key connector secrets are sealed with: the setting, else the key file's."""
+    if settings.encryption_key:
+        return settings.encryption_key
+    path = encryption_key_path(settings)
+    if path is not None and path.is_file():
+        return path.read_text().strip() or None
+    return None
+
+
+def ensure_encryption_key(settings: Settings) -> Path | None:
+    """Generate the embedded database's key at its first start; the file, if one was made.
+
+    Only for SQLite without an `encryption_key`: processes of a PostgreSQL database may run
+    on several machines, which must share one key, so none is made for them.
+    """
+    if settings.encryption_key or not settings.database_url.startswith("sqlite:///"):
+        return None
+    path = encryption_key_path(settings)
+    if path is None or path.exists():
+        return None
+    path.parent.mkdir(parents=True, exist_ok=True)
+    # Created with the mode it keeps (0600), never readable by others even for a moment.
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(secrets.token_hex(32) + "\n")
+    return path

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import msgspec
@@ -27,6 +28,14 @@ _INFO = b"opencases connector secrets v1"
 _OPENS_CACHE_SIZE = 10_000
 
 
+def _aead(encryption_key: str) -> AESGCM:
+    """The cipher of a configured key (derived with HKDF-SHA256)."""
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
+        encryption_key.encode()
+    )
+    return AESGCM(key)
+
+
 def _associated_data(space_id: str, connector_id: str) -> bytes:
     # Length-prefixed, so no (space, id) pair can be spelled as another.
     space, connector = space_id.encode(), connector_id.encode()
@@ -34,15 +43,14 @@ def _associated_data(space_id: str, connector_id: str) -> bytes:
 
 
 class SecretBox:
-    """Encrypts and decrypts connector secrets with one key."""
+    """Encrypts connector secrets with one key; decrypts with it or an older one."""
 
-    __slots__ = ("_aead", "_opens")
+    __slots__ = ("_aead", "_older", "_opens")
 
-    def __init__(self, encryption_key: str) -> None:
-        key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
-            encryption_key.encode()
-        )
-        self._aead = AESGCM(key)
+    def __init__(self, encryption_key: str, decryption_only_keys: Sequence[str] = ()) -> None:
+        self._aead = _aead(encryption_key)
+        # Kibana's keyRotation.decryptionOnlyKeys: what was sealed before a key changed.
+        self._older = [_aead(key) for key in decryption_only_keys]
         # Whether an envelope opens, by envelope: lists ask it of every connector.
         self._opens: dict[tuple[str, str, str], bool] = {}
 
@@ -63,11 +71,17 @@ class SecretBox:
             raise SecretsUnreadable("unknown envelope format")
         try:
             raw = base64.b64decode(envelope[len(_VERSION) :], validate=True)
-            plain = self._aead.decrypt(
-                raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], _associated_data(space_id, connector_id)
-            )
-        except (InvalidTag, ValueError):
+        except ValueError:
             raise SecretsUnreadable("the secrets do not decrypt with this key") from None
+        data = _associated_data(space_id, connector_id)
+        for aead in (self._aead, *self._older):
+            try:
+                plain = aead.decrypt(raw[:_NONCE_BYTES], raw[_NONCE_BYTES:], data)
+                break
+            except (InvalidTag, ValueError):
+                continue
+        else:
+            raise SecretsUnreadable("the secrets do not decrypt with this key")
         secrets = msgspec.json.decode(plain)
         if not isinstance(secrets, dict):
             raise SecretsUnreadable("the secrets are not an object")
@@ -89,6 +103,8 @@ class SecretBox:
         return opens
 
 
-def secret_box(encryption_key: str | None) -> SecretBox | None:
+def secret_box(
+    encryption_key: str | None, decryption_only_keys: Sequence[str] = ()
+) -> SecretBox | None:
     """The box for a configured key, or None when no key is configured."""
-    return SecretBox(encryption_key) if encryption_key else None
+    return SecretBox(encryption_key, decryption_only_keys) if encryption_key else None

@@ -24,7 +24,7 @@ from opencases.connectors.registry import (
 from opencases.connectors.types.base import ConnectorType, JsonObject
 from opencases.db import Executor
 from opencases.kibana.time import SYSTEM_CLOCK, Clock
-from opencases.settings import Settings
+from opencases.settings import Settings, encryption_key_of
 
 
 class ReferenceCounter(Protocol):
@@ -112,7 +112,7 @@ def build(
     return Connectors(
         registry=registry,
         outbound=outbound,
-        box=secret_box(settings.encryption_key),
+        box=secret_box(encryption_key_of(settings), settings.decryption_only_keys),
         preconfigured=preconfigured,
         clock=clock,
     )

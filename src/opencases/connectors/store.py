@@ -152,3 +152,24 @@ async def delete_token(db: Executor, *, connector_id: str) -> None:
         "DELETE FROM connector_tokens WHERE connector_id = :connector_id",
         {"connector_id": connector_id},
     )
+
+
+async def sealed_secrets(db: Executor) -> list[tuple[str, str, str]]:
+    """(space id, connector id, envelope) of every stored connector with secrets."""
+    rows = await db.fetch_all(
+        "SELECT space_id, id, secrets FROM connectors WHERE secrets IS NOT NULL ORDER BY id"
+    )
+    return [(row["space_id"], row["id"], row["secrets"]) for row in rows]
+
+
+async def reseal_secrets(db: Executor, *, space_id: str, connector_id: str, secrets: str) -> None:
+    """Store a connector's secrets sealed anew (its revision stays: nothing else changed)."""
+    await db.execute(
+        "UPDATE connectors SET secrets = :secrets WHERE id = :id AND space_id = :space_id",
+        {"secrets": secrets, "id": connector_id, "space_id": space_id},
+    )
+
+
+async def delete_tokens(db: Executor) -> int:
+    """Forget every kept access token (each connector asks for a new one)."""
+    return await db.execute("DELETE FROM connector_tokens")

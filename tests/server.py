@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -83,6 +84,7 @@ def running(
     env: dict[str, str],
     log_file: Path,
     cwd: Path | None = None,
+    tls_ca: Path | None = None,
 ) -> Iterator[Server]:
     """Start a server, wait until its workers have started and /api/status answers, stop it
     with SIGTERM at the end."""
@@ -95,7 +97,7 @@ def running(
             workers=workers(command, env),
         )
         try:
-            wait_until_listening(port, process, log_file)
+            wait_until_listening(port, process, log_file, tls_ca=tls_ca)
             yield process
         finally:
             if process.poll() is None:
@@ -115,7 +117,9 @@ def workers(command: Sequence[str], env: dict[str, str]) -> int:
     return int(env.get("OPENCASES_WORKERS", "1"))
 
 
-def wait_until_listening(port: int, process: Server, log_file: Path) -> None:
+def wait_until_listening(
+    port: int, process: Server, log_file: Path, *, tls_ca: Path | None = None
+) -> None:
     """Wait for the workers to start, then for the port to listen and /api/status to answer.
 
     (A signal sent while a worker is still starting can leave granian waiting forever.)
@@ -140,6 +144,10 @@ def wait_until_listening(port: int, process: Server, log_file: Path) -> None:
         else:
             raise AssertionError(f"server exited early:\n{log_file.read_text()}")
     try:
-        httpx.get(f"http://127.0.0.1:{port}/api/status", timeout=START_TIMEOUT)
+        scheme = "http" if tls_ca is None else "https"
+        verify: ssl.SSLContext | bool = (
+            True if tls_ca is None else ssl.create_default_context(cafile=tls_ca)
+        )
+        httpx.get(f"{scheme}://127.0.0.1:{port}/api/status", timeout=START_TIMEOUT, verify=verify)
     except httpx.TransportError as exc:
         raise AssertionError(f"server does not answer ({exc!r}):\n{log_file.read_text()}") from exc

@@ -7,6 +7,7 @@ import base64
 import json
 import os
 import sqlite3
+import ssl
 import stat
 import subprocess
 import threading
@@ -21,6 +22,7 @@ import pytest
 
 from tests.cases.conftest import CASE_REQUEST
 from tests.conftest import unused_port
+from tests.connectors.tls import Pki
 from tests.server import OPENCASES, running
 
 pytestmark = pytest.mark.e2e
@@ -195,3 +197,54 @@ def test_a_backup_taken_under_load_holds_every_acknowledged_write_and_restores(
     with serve(fresh, "restored.log") as port, client(port) as http:
         found = http.get("/api/cases/_find", params={"perPage": 1}).json()
     assert found["total"] == len(stored)
+
+
+def test_the_server_answers_over_https_only_with_its_certificate(tmp_path: Path) -> None:
+    """Kibana's server.ssl: HTTPS with the configured certificate, plain HTTP refused."""
+    pki = Pki.create()
+    cert, key, ca = tmp_path / "server.crt", tmp_path / "server.key", tmp_path / "ca.crt"
+    cert.write_bytes(pki.server.cert)
+    key.write_bytes(pki.server.key)
+    ca.write_bytes(pki.ca.issued.cert)
+    env = {
+        "OPENCASES_DATABASE_URL": f"sqlite:///{tmp_path}/opencases.db",
+        "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
+        "OPENCASES_SSL_ENABLED": "true",
+        "OPENCASES_SSL_CERTIFICATE": str(cert),
+        "OPENCASES_SSL_KEY": str(key),
+    }
+    port = unused_port()
+    with running(
+        [str(OPENCASES), "serve"], port=port, env=env, log_file=tmp_path / "tls.log", tls_ca=ca
+    ):
+        secure = httpx.get(
+            f"https://127.0.0.1:{port}/api/status",
+            auth=("elastic", PASSWORD),
+            verify=ssl.create_default_context(cafile=ca),
+        )
+        with pytest.raises(httpx.TransportError):
+            httpx.get(f"http://127.0.0.1:{port}/api/status", auth=("elastic", PASSWORD))
+
+    assert secure.status_code == 200
+
+
+def test_a_certificate_that_does_not_match_its_key_stops_the_start(tmp_path: Path) -> None:
+    pki = Pki.create()
+    cert, key = tmp_path / "server.crt", tmp_path / "other.key"
+    cert.write_bytes(pki.server.cert)
+    key.write_bytes(pki.client.key)
+    env = {
+        **os.environ,
+        "OPENCASES_DATABASE_URL": f"sqlite:///{tmp_path}/opencases.db",
+        "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
+        "OPENCASES_SSL_ENABLED": "true",
+        "OPENCASES_SSL_CERTIFICATE": str(cert),
+        "OPENCASES_SSL_KEY": str(key),
+    }
+
+    started = subprocess.run(
+        [str(OPENCASES), "serve"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert started.returncode != 0
+    assert "the TLS certificate and key do not belong together" in started.stderr

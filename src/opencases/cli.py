@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import ssl
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,33 @@ def _prepare_encryption_key(settings: Settings) -> None:
         )
 
 
+def _tls(settings: Settings) -> dict[str, Any]:
+    """granian's TLS options for Kibana's server.ssl settings, checked before serving."""
+    if not settings.ssl_enabled:
+        return {}
+    if not settings.ssl_certificate or not settings.ssl_key:
+        raise click.ClickException(
+            "ssl_enabled is true: set ssl_certificate and ssl_key (PEM files)"
+        )
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(
+            settings.ssl_certificate, settings.ssl_key, password=settings.ssl_key_passphrase
+        )
+    except OSError as exc:
+        if isinstance(exc, ssl.SSLError):
+            raise click.ClickException(
+                "the TLS certificate and key do not belong together, or the key's passphrase"
+                f" is wrong: {exc.reason or exc}"
+            ) from None
+        raise click.ClickException(f"cannot read the TLS certificate or key: {exc}") from None
+    return {
+        "ssl_cert": Path(settings.ssl_certificate),
+        "ssl_key": Path(settings.ssl_key),
+        "ssl_key_password": settings.ssl_key_passphrase,
+    }
+
+
 @click.group()
 def main() -> None:
     """OpenCases: the Kibana Cases HTTP API on SQLite or PostgreSQL."""
@@ -133,8 +161,13 @@ def serve(
         os.environ[f"OPENCASES_{name.upper()}"] = str(getattr(settings, name))
     if config:
         os.environ["OPENCASES_CONFIG"] = os.path.abspath(config)
+    tls = _tls(settings)
     log.info(
-        "serving on http://%s:%d with %d worker(s)", settings.host, settings.port, settings.workers
+        "serving on %s://%s:%d with %d worker(s)",
+        "https" if tls else "http",
+        settings.host,
+        settings.port,
+        settings.workers,
     )
     server = Granian(
         "opencases.app:create_app_from_env",
@@ -154,6 +187,7 @@ def serve(
             max_buffer_size=16 * 1024,
         ),
         backpressure=settings.max_concurrent_requests,
+        **tls,
     )
     # `opencases restore` refuses to replace the database while this lock is held.
     with backup_db.serving(settings.database_url):

@@ -41,6 +41,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     elastic_password: str | None = None
     # Kibana's server.maxPayload.
     max_payload_bytes: int = 1_048_576
+    # Kibana's server.ssl.enabled / certificate / key / keyPassphrase: HTTPS only (PEM files).
+    ssl_enabled: bool = False
+    ssl_certificate: str | None = None
+    ssl_key: str | None = None
+    ssl_key_passphrase: str | None = None
     # Slow clients: Node's headersTimeout (60 s, which Kibana inherits; granian's most) for
     # the request line and headers, hapi's payload timeout (10 s, a 408) for the body.
     header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 60.0
@@ -77,7 +82,12 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
 
     def __repr__(self) -> str:
         # Settings may be printed; passwords and keys must not be.
-        hidden = {"elastic_password", "encryption_key", "decryption_only_keys"}
+        hidden = {
+            "elastic_password",
+            "encryption_key",
+            "decryption_only_keys",
+            "ssl_key_passphrase",
+        }
         fields = ", ".join(
             f"{name}={'<hidden>' if name in hidden and value else repr(value)}"
             for name in self.__struct_fields__

@@ -12,8 +12,9 @@ import click
 
 from opencases.connectors import rotation
 from opencases.connectors.crypto import SecretBox
+from opencases.connectors.errors import SecretsUnreadable
 from opencases.db import backup as backup_db
-from opencases.db import connect
+from opencases.db import connect, transfer
 from opencases.db.migrate import is_current
 from opencases.db.migrate import migrate as migrate_database
 from opencases.logs import configure_logging, log
@@ -290,3 +291,52 @@ def rotate(database_url: str | None, config: str | None) -> None:
     except rotation.RotationFailed as exc:
         raise click.ClickException(f"nothing was re-encrypted: {exc}") from None
     click.echo(f"re-encrypted the secrets of {count} connector(s) under the current key")
+
+
+@main.command("migrate-data")
+@click.option("--to", "target_url", required=True, help="The new database (postgresql://...).")
+@click.option(
+    "--target-key",
+    envvar="OPENCASES_TARGET_ENCRYPTION_KEY",
+    help="The new database's encryption key [the current one].",
+)
+@database_option
+@config_option
+def migrate_data(
+    target_url: str, target_key: str | None, database_url: str | None, config: str | None
+) -> None:
+    """Copy everything to a new database, connector secrets encrypted under its key."""
+    settings = _settings(config, database_url=database_url)
+    source_key = encryption_key_of(settings)
+    target_key = target_key or source_key
+    opener = SecretBox(source_key, settings.decryption_only_keys) if source_key else None
+    sealer = SecretBox(target_key) if target_key else None
+    migrate_database(target_url)
+
+    def reseal(row: dict[str, Any]) -> dict[str, Any]:
+        if row["secrets"] is None:
+            return row
+        if opener is None or sealer is None:
+            raise click.ClickException("connectors have secrets: the encryption key is needed")
+        where = {"space_id": row["space_id"], "connector_id": row["id"]}
+        return {**row, "secrets": sealer.encrypt(opener.decrypt(row["secrets"], **where), **where)}
+
+    async def run() -> dict[str, int]:
+        source = await connect(settings.database_url, pool_size=1)
+        target = await connect(target_url, pool_size=1)
+        try:
+            return await transfer.copy_all(
+                source=source,
+                target=target,
+                # Kept OAuth tokens are not copied: each connector asks for a new one.
+                transforms={"connectors": reseal, "connector_tokens": lambda row: None},
+            )
+        finally:
+            await target.close()
+            await source.close()
+
+    try:
+        copied = asyncio.run(run())
+    except (transfer.TransferError, SecretsUnreadable) as exc:
+        raise click.ClickException(f"nothing was copied: {exc}") from None
+    click.echo(f"copied {sum(copied.values())} rows of {len(copied)} tables to the new database")

@@ -70,6 +70,9 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     # Kibana's xpack.encryptedSavedObjects.keyRotation.decryptionOnlyKeys: earlier keys that
     # still decrypt what they sealed (`opencases encryption rotate` re-seals it).
     decryption_only_keys: list[str] = msgspec.field(default_factory=list)
+    # Kibana's server.publicBaseUrl: where users reach OpenCases. When set, a push links the
+    # external incident to the case (and its alerts), as Kibana does.
+    public_base_url: str | None = None
     # Kibana's xpack.actions.allowedHosts, responseTimeout and maxResponseContentLength.
     allowed_hosts: list[str] = msgspec.field(default_factory=lambda: ["*"])
     connector_timeout_seconds: float = 60.0

@@ -50,6 +50,23 @@ def _added_by(text: str, name: str) -> str:
     return f"{text}\n\nAdded by {name}."
 
 
+# Where each owner's application shows a case (Kibana's OWNER_INFO appRoute).
+_APP_ROUTES = {
+    "securitySolution": "/app/security",
+    "observability": "/app/observability",
+    "cases": "/app/management/insightsAndAlerting",
+}
+
+
+def case_url(public_base_url: str | None, space_id: str, case: CaseRecord) -> str | None:
+    """Kibana's getCaseViewPath: the case's page, when the public base URL is known."""
+    if not public_base_url:
+        return None
+    space = "" if space_id == "default" else f"/s/{space_id}"
+    route = _APP_ROUTES.get(case.owner, _APP_ROUTES["cases"])
+    return f"{public_base_url.rstrip('/')}{space}{route}/cases/{case.id}"
+
+
 def _latest_push(actions: Sequence[UserAction], connector_id: str) -> int | None:
     """Where in the case's activity its newest `pushed` user action of this connector is."""
     for index in range(len(actions) - 1, -1, -1):
@@ -77,6 +94,7 @@ def _comments(
     attachments: Sequence[AttachmentRecord],
     actions: Sequence[UserAction],
     latest: int | None,
+    url: str | None,
 ) -> list[dict[str, str]]:
     """The comments to send: those written or edited since this connector's last push."""
     changed = {action.comment_id for action in actions[latest or 0 :] if action.type == "comment"}
@@ -94,27 +112,27 @@ def _comments(
     alerts = [a for a in attachments if a.type == "alert"]
     if any(alert.pushed_at is None for alert in alerts):
         total = sum(len(alert.alert_ids) for alert in alerts)
-        comments.append(
-            {
-                "commentId": f"{case.id}-total-alerts",
-                "comment": f"Elastic Alerts attached to the case: {total}",
-            }
-        )
+        text = f"Elastic Alerts attached to the case: {total}"
+        if url is not None:
+            text += (
+                f"\n\nFor more details, view the alerts in Kibana\nAlerts URL: {url}/?tabId=alerts"
+            )
+        comments.append({"commentId": f"{case.id}-total-alerts", "comment": text})
     return comments
 
 
-def incident_of(case: CaseRecord, kind: str, external_id: str | None) -> dict[str, Any]:
+def incident_of(
+    case: CaseRecord, kind: str, external_id: str | None, url: str | None = None
+) -> dict[str, Any]:
     """The incident of pushToService: mapped title and description, the connector's fields."""
     incident = formats.connector_fields(case, kind)
     mapped = formats.TITLE_AND_DESCRIPTION.get(kind)
     if mapped is not None:
         title, description = mapped
-        name = author_of(case.updated_by, case.created_by)
-        incident = {
-            title: case.title,
-            description: _added_by(case.description, name),
-            **incident,
-        }
+        text = _added_by(case.description, author_of(case.updated_by, case.created_by))
+        if url is not None:
+            text += f"\nFor more details, view this case in Kibana.\nCase URL: {url}"
+        incident = {title: case.title, description: text, **incident}
     incident["externalId"] = external_id
     return incident
 
@@ -136,11 +154,12 @@ async def push(
         external_id = (
             None if latest is None else actions[latest].payload["externalService"]["external_id"]
         )
+        url = case_url(context.settings.public_base_url, context.space.id, record)
         params = {
             "subAction": "pushToService",
             "subActionParams": {
-                "incident": incident_of(record, connector.connector_type_id, external_id),
-                "comments": _comments(record, found, actions, latest),
+                "incident": incident_of(record, connector.connector_type_id, external_id, url),
+                "comments": _comments(record, found, actions, latest, url),
             },
         }
         result = await connectors_service.execute(

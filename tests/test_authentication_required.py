@@ -273,6 +273,10 @@ CALLS: dict[str, Call] = {
         forbidden=f"Unauthorized to update case {ON_THE_CASE}",
         superuser_status=424,
     ),
+    "GET /internal/cases/{case_id}/_connectors": Call(
+        params={"case_id": "$case"},
+        forbidden="Unauthorized to access user actions of any owner",
+    ),
     "GET /api/cases/configure": Call(
         forbidden="Unauthorized to access case configurations of any owner"
     ),

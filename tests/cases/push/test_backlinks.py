@@ -9,7 +9,7 @@ import pytest
 from starlette.applications import Starlette
 
 from tests.cases.conftest import SECURITY, case_request
-from tests.cases.push.test_push import ALERT, SERVICENOW, comment, incident, writes
+from tests.cases.push.conftest import ALERT, SERVICENOW, comment, incident, writes
 from tests.conftest import ELASTIC_PASSWORD, make_client
 from tests.connectors.fakes import FakeService
 from tests.connectors.helpers import connector_settings, started_app

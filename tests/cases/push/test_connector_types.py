@@ -19,7 +19,7 @@ from starlette.applications import Starlette
 
 from opencases.kibana.time import parse_time
 from tests.cases.conftest import CASE_REQUEST, ELASTIC, case_request
-from tests.cases.push.test_push import ALERT, SERVICENOW, comment, incident
+from tests.cases.push.conftest import ALERT, SERVICENOW, comment, incident
 from tests.conftest import ELASTIC_PASSWORD, make_client
 from tests.connectors.fakes import FakeService, Received
 from tests.connectors.helpers import FixedClock, connector_settings, started_app

@@ -17,7 +17,7 @@ from starlette.applications import Starlette
 
 from opencases.db import Database
 from tests.cases.conftest import case_request
-from tests.cases.push.test_push import ALERT, SERVICENOW, comment
+from tests.cases.push.conftest import ALERT, SERVICENOW, comment
 from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
 from tests.connectors.fakes import Answer, FakeService, timeout
 from tests.connectors.helpers import connector_settings, started_app

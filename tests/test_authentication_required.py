@@ -233,6 +233,11 @@ CALLS: dict[str, Call] = {
         files=FILE_UPLOAD,
         forbidden="Unauthorized to create comments of any owner",
     ),
+    "POST /api/files/files/{file_kind}/list": Call(
+        params={"file_kind": FILE_KIND},
+        body={"meta": {"caseIds": ["$case"]}},
+        forbidden=api_403(f"POST /api/files/files/{FILE_KIND}/list", f"{FILE_KIND}Read"),
+    ),
     "GET /api/files/files/{file_kind}/{file_id}": Call(
         params={"file_kind": FILE_KIND, "file_id": "$file"},
         forbidden=api_403(f"GET /api/files/files/{FILE_KIND}/$file", f"{FILE_KIND}Read"),

@@ -16,12 +16,15 @@ from opencases.cases.attachments.schemas import (
     FileJSON,
     FileMeta,
     FilenameField,
+    FilesListQuery,
+    FilesListRequest,
+    FilesListResponse,
 )
 from opencases.cases.attachments.store import AttachmentRecord, FileRecord
 from opencases.cases.attachments.upload import name_without_extension, read_upload
 from opencases.kibana.errors import BadRequest, Forbidden, NotFound
 from opencases.kibana.time import utc_now
-from opencases.kibana.validation import validate
+from opencases.kibana.validation import given, validate
 from opencases.security.context import RequestContext
 from opencases.security.features import OWNERS
 
@@ -160,10 +163,8 @@ def to_file_json(file: FileRecord) -> FileJSON:
     )
 
 
-async def readable_file(
-    *, context: RequestContext, kind: str, file_id: str, api: str
-) -> FileRecord:
-    """A file of the kind the caller may read (Kibana's `<owner>FilesCasesRead` privilege)."""
+async def _readable_kind(context: RequestContext, kind: str, api: str) -> str:
+    """The owner of a file kind the caller may read (Kibana's `<kind>Read` privilege)."""
     owner = OWNER_OF_KIND.get(kind)
     if owner is None:
         raise NotFound()  # the Files service registers routes for its kinds only
@@ -172,6 +173,14 @@ async def readable_file(
             f"API [{api}] is unauthorized for user, this action is granted by the Kibana"
             f" privileges [{kind}Read]"
         )
+    return owner
+
+
+async def readable_file(
+    *, context: RequestContext, kind: str, file_id: str, api: str
+) -> FileRecord:
+    """A file of the kind the caller may read."""
+    owner = await _readable_kind(context, kind, api)
     found = await store.get_files(context.db, space_id=context.space.id, ids=[file_id])
     if not found or found[0].owner != owner:
         raise NotFound("File not found")
@@ -229,3 +238,29 @@ async def bulk_delete(*, context: RequestContext, case_id: str, ids: Sequence[st
                 now=now,
                 user=user,
             )
+
+
+async def list_files(
+    *,
+    context: RequestContext,
+    kind: str,
+    query: FilesListQuery,
+    request: FilesListRequest,
+    api: str,
+) -> FilesListResponse:
+    """POST /api/files/files/{fileKind}/list: a page of the kind's files, newest first."""
+    owner = await _readable_kind(context, kind, api)
+    page, per_page = given(query.page, 1), given(query.perPage, 100)
+    meta = given(request.meta, None)
+    case_ids = None if meta is None else given(meta.caseIds, None)
+    names = given(request.name, [])
+    total, found = await store.files_of_owner(
+        context.db,
+        space_id=context.space.id,
+        owner=owner,
+        case_ids=case_ids,
+        names=[names] if isinstance(names, str) else names,
+        limit=per_page,
+        offset=(page - 1) * per_page,
+    )
+    return FilesListResponse(files=[to_file_json(file) for file in found], total=total)

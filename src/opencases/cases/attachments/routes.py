@@ -21,6 +21,9 @@ from opencases.cases.attachments.schemas import (
     CasesByAlertQuery,
     CommentsFindResponse,
     FileResponse,
+    FilesListQuery,
+    FilesListRequest,
+    FilesListResponse,
     FileUpload,
     FindCommentsQuery,
     RelatedCase,
@@ -188,6 +191,22 @@ async def download_file(request: Request, context: RequestContext) -> Response:
             "x-content-type-options": "nosniff",
         },
     )
+
+
+async def list_files(request: Request, context: RequestContext) -> Response:
+    """POST /api/files/files/{fileKind}/list."""
+    query = decode_query(request, FilesListQuery, style="config-schema")
+    body = await decode_body(
+        request, FilesListRequest, limit=context.settings.max_payload_bytes, style="config-schema"
+    )
+    found = await files.list_files(
+        context=context,
+        kind=_param(request, "file_kind"),
+        query=query,
+        request=body,
+        api=_api(request),
+    )
+    return json_response(found)
 
 
 async def bulk_delete_files(request: Request, context: RequestContext) -> Response:
@@ -373,6 +392,17 @@ def routes() -> list[ApiRoute]:
             body=FileUpload,
             body_media_type="multipart/form-data",
             response=Case,
+        ),
+        ApiRoute(
+            method="POST",
+            path="/api/files/files/{file_kind}/list",
+            handler=list_files,
+            summary="List case files",
+            tag="files",
+            authz=READ,
+            query=FilesListQuery,
+            body=FilesListRequest,
+            response=FilesListResponse,
         ),
         ApiRoute(
             method="GET",

@@ -22,6 +22,7 @@ MAX_FILES_PER_CASE = 100
 MAX_DELETE_FILES = 10
 MAX_FILENAME_LENGTH = 160
 MAX_OBSERVABLES_PER_CASE = 50
+MAX_FILES_PER_PAGE = 10000
 
 Comment = Annotated[str, Text("comment", min=1, max=MAX_COMMENT_LENGTH)]
 # A JSON object of any content (Kibana's jsonValue records).
@@ -334,3 +335,31 @@ class FileResponse(msgspec.Struct, kw_only=True):
     """GET /api/files/files/{fileKind}/{id}."""
 
     file: FileJSON
+
+
+class FilesListMeta(RequestStruct, kw_only=True):
+    """The metadata a file list is filtered by: the cases the files belong to."""
+
+    caseIds: list[str] | UnsetType = UNSET
+
+
+class FilesListRequest(RequestStruct, kw_only=True):
+    """Body of POST /api/files/files/{fileKind}/list (Kibana's UI lists a case's files)."""
+
+    meta: FilesListMeta | UnsetType = UNSET
+    # A name, or `*`-wildcard patterns of one (`*report*`), any of which matches.
+    name: list[str] | str | UnsetType = UNSET
+
+
+class FilesListQuery(RequestStruct, kw_only=True):
+    """Query of the file list: 1-based pages of `perPage` files (100 unless said)."""
+
+    page: Annotated[int, msgspec.Meta(ge=1)] | UnsetType = UNSET
+    perPage: Annotated[int, msgspec.Meta(ge=1, le=MAX_FILES_PER_PAGE)] | UnsetType = UNSET
+
+
+class FilesListResponse(msgspec.Struct, kw_only=True):
+    """A page of files, newest first, and how many match."""
+
+    files: list[FileJSON]
+    total: int

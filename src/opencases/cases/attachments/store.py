@@ -470,3 +470,44 @@ async def get_files(db: Executor, *, space_id: str, ids: Sequence[str]) -> list[
     """The space's files among `ids` (in no order)."""
     rows = await _rows_of(db, table="case_files", columns=_FILE_COLUMNS, space_id=space_id, ids=ids)
     return [_file(row) for row in rows]
+
+
+async def files_of_owner(
+    db: Executor,
+    *,
+    space_id: str,
+    owner: str,
+    case_ids: Sequence[str] | None,
+    names: Sequence[str],
+    limit: int,
+    offset: int,
+) -> tuple[int, list[FileRecord]]:
+    """The space's files of an owner (of `case_ids`, named like one of `names`), newest first."""
+    condition = "space_id = :space_id AND owner = :owner"
+    params: dict[str, Any] = {"space_id": space_id, "owner": owner}
+    if case_ids is not None:
+        placeholders, ids = in_list("case", case_ids or [""])
+        condition += f" AND case_id IN ({placeholders})"
+        params.update(ids)
+    if names:
+        # `*` is the Files service's wildcard; LIKE's own wildcards are matched literally.
+        patterns = [
+            name.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_").replace("*", "%")
+            for name in names
+        ]
+        placeholders, named = in_list("name", patterns)
+        condition += (
+            " AND ("
+            + " OR ".join(f"name LIKE {p} ESCAPE '\\'" for p in placeholders.split(", "))
+            + ")"
+        )
+        params.update(named)
+    total = await db.fetch_one(
+        f"SELECT count(*) AS total FROM case_files WHERE {condition}", params
+    )
+    rows = await db.fetch_all(
+        f"SELECT {_FILE_COLUMNS} FROM case_files WHERE {condition}"
+        f" ORDER BY created DESC, id LIMIT {int(limit)} OFFSET {int(offset)}",
+        params,
+    )
+    return (0 if total is None else int(total["total"])), [_file(row) for row in rows]

@@ -8,12 +8,13 @@ disabled in `space1`). Kibana's users and roles are tests/configure/conftest.py'
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from opencases.db import Database
 from opencases.kibana.time import parse_time
@@ -29,7 +30,9 @@ from tests.configure.conftest import (
     space2,
     space_prefix,
 )
-from tests.conftest import snapshot
+from tests.conftest import BACKENDS, fresh_database, snapshot, unused_port
+from tests.connectors.helpers import ENCRYPTION_KEY
+from tests.server import OPENCASES, running
 
 CASES_URL = "/api/cases"
 NONE_CONNECTOR = {"id": "none", "name": "none", "type": ".none", "fields": None}
@@ -317,3 +320,39 @@ async def load_cases_various_dates(
 def seconds_between(start: str, end: str) -> int:
     """Kibana's calculateDuration: whole seconds from `start` to `end`, rounded down."""
     return (parse_time(end) - parse_time(start)) // timedelta(milliseconds=1) // 1000
+
+
+# --- concurrency: a two-worker server ----------------------------------------------------
+
+CONCURRENCY_PASSWORD = "concurrency-pw"
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def two_workers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The base URL of `opencases serve --workers 2` on a fresh database, for one module."""
+    directory = tmp_path_factory.mktemp("two-workers")
+    port = unused_port()
+    with fresh_database(request.param, directory) as url:
+        env = {
+            "OPENCASES_DATABASE_URL": url,
+            "OPENCASES_ELASTIC_PASSWORD": CONCURRENCY_PASSWORD,
+            "OPENCASES_WORKERS": "2",
+            "OPENCASES_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        }
+        with running(
+            [str(OPENCASES), "serve"], port=port, env=env, log_file=directory / "server.log"
+        ):
+            yield f"http://127.0.0.1:{port}"
+
+
+def concurrent_client(base_url: str, connections: int) -> httpx.AsyncClient:
+    """A client as `elastic` with a connection for every concurrent request."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        auth=("elastic", CONCURRENCY_PASSWORD),
+        headers={"kbn-xsrf": "true"},
+        timeout=60,
+        limits=httpx.Limits(max_connections=connections),
+    )

@@ -4,56 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.cases.conftest import CASE_REQUEST
-from tests.conftest import BACKENDS, fresh_database, unused_port
-from tests.server import OPENCASES, running
+from tests.cases.conftest import CASE_REQUEST, concurrent_client
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "concurrency-pw"
 PATCHES = 20
 CREATES = 50
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The base URL of a two-worker server on a fresh database, shared by this module."""
-    directory = tmp_path_factory.mktemp("cases-concurrency")
-    port = unused_port()
-    with fresh_database(request.param, directory) as url:
-        env = {
-            "OPENCASES_DATABASE_URL": url,
-            "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
-            "OPENCASES_WORKERS": "2",
-        }
-        with running(
-            [str(OPENCASES), "serve"], port=port, env=env, log_file=directory / "server.log"
-        ):
-            yield f"http://127.0.0.1:{port}"
-
-
-def client(base_url: str, connections: int) -> httpx.AsyncClient:
-    """A client as `elastic` with a connection for every concurrent request."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        auth=("elastic", PASSWORD),
-        headers={"kbn-xsrf": "true"},
-        timeout=60,
-        limits=httpx.Limits(max_connections=connections),
-    )
-
-
 async def test_concurrent_patches_of_one_case_at_one_version_give_one_200_and_19_409(
-    server: str,
+    two_workers: str,
 ) -> None:
-    async with client(server, PATCHES) as http:
+    async with concurrent_client(two_workers, PATCHES) as http:
         created = (await http.post("/api/cases", json=CASE_REQUEST)).json()
         patches = [
             http.patch(
@@ -86,9 +51,9 @@ async def test_concurrent_patches_of_one_case_at_one_version_give_one_200_and_19
 
 
 async def test_concurrent_creates_in_a_space_get_distinct_case_numbers_without_a_gap(
-    server: str,
+    two_workers: str,
 ) -> None:
-    async with client(server, CREATES) as http:
+    async with concurrent_client(two_workers, CREATES) as http:
         before = (await http.get("/api/cases/_find", params={"perPage": 1})).json()["total"]
         creates = [
             http.post("/api/cases", json={**CASE_REQUEST, "title": f"case {i}"})

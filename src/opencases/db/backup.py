@@ -50,12 +50,17 @@ def backup(database_url: str, target: Path) -> None:
         raise BackupError(f"there is no database at {database}")
     if target.exists():
         raise BackupError(f"{target} exists already: choose a new file")
-    source = sqlite3.connect(database)
-    copy = sqlite3.connect(target)
+    _copy(database, target)
+
+
+def _copy(source_file: Path, target_file: Path) -> None:
+    """SQLite's online backup of one database file into another."""
+    source = sqlite3.connect(source_file)
+    target = sqlite3.connect(target_file)
     try:
-        source.backup(copy)
+        source.backup(target)
     finally:
-        copy.close()
+        target.close()
         source.close()
 
 
@@ -82,13 +87,7 @@ def restore(database_url: str, backup_file: Path) -> None:
     database.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("a") as file:
         _take_alone(file)
-        source = sqlite3.connect(backup_file)
-        target = sqlite3.connect(database)
-        try:
-            source.backup(target)
-        finally:
-            target.close()
-            source.close()
+        _copy(backup_file, database)
 
 
 def _take_alone(file: IO[str]) -> None:

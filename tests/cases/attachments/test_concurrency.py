@@ -4,57 +4,22 @@ from __future__ import annotations
 
 import asyncio
 from collections import Counter
-from collections.abc import Iterator
 
-import httpx
 import pytest
 
-from tests.cases.conftest import CASE_REQUEST
-from tests.conftest import BACKENDS, fresh_database, unused_port
-from tests.server import OPENCASES, running
+from tests.cases.conftest import CASE_REQUEST, concurrent_client
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "concurrency-pw"
 EDITS = 20
 POSTS = 50
 COMMENT = {"type": "user", "comment": "A comment", "owner": CASE_REQUEST["owner"]}
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The base URL of a two-worker server on a fresh database, shared by this module."""
-    directory = tmp_path_factory.mktemp("attachments-concurrency")
-    port = unused_port()
-    with fresh_database(request.param, directory) as url:
-        env = {
-            "OPENCASES_DATABASE_URL": url,
-            "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
-            "OPENCASES_WORKERS": "2",
-        }
-        with running(
-            [str(OPENCASES), "serve"], port=port, env=env, log_file=directory / "server.log"
-        ):
-            yield f"http://127.0.0.1:{port}"
-
-
-def client(base_url: str, connections: int) -> httpx.AsyncClient:
-    """A client as `elastic` with a connection for every concurrent request."""
-    return httpx.AsyncClient(
-        base_url=base_url,
-        auth=("elastic", PASSWORD),
-        headers={"kbn-xsrf": "true"},
-        timeout=60,
-        limits=httpx.Limits(max_connections=connections),
-    )
-
-
 async def test_concurrent_edits_of_one_comment_at_one_version_give_one_200_and_19_409(
-    server: str,
+    two_workers: str,
 ) -> None:
-    async with client(server, EDITS) as http:
+    async with concurrent_client(two_workers, EDITS) as http:
         case = (await http.post("/api/cases", json=CASE_REQUEST)).json()
         posted = (await http.post(f"/api/cases/{case['id']}/comments", json=COMMENT)).json()
         [comment] = posted["comments"]
@@ -93,9 +58,9 @@ async def test_concurrent_edits_of_one_comment_at_one_version_give_one_200_and_1
 
 
 async def test_concurrent_comments_on_one_case_are_all_counted_with_their_user_actions(
-    server: str,
+    two_workers: str,
 ) -> None:
-    async with client(server, POSTS) as http:
+    async with concurrent_client(two_workers, POSTS) as http:
         case = (await http.post("/api/cases", json=CASE_REQUEST)).json()
         posts = [
             http.post(

@@ -11,17 +11,12 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import httpx
 import pytest
 
-from tests.cases.conftest import CASE_REQUEST
-from tests.conftest import BACKENDS, fresh_database, unused_port
-from tests.connectors.helpers import ENCRYPTION_KEY
-from tests.server import OPENCASES, running
+from tests.cases.conftest import CASE_REQUEST, concurrent_client
 
 pytestmark = pytest.mark.e2e
 
-PASSWORD = "concurrency-pw"
 PUSHES = 10
 
 
@@ -75,36 +70,10 @@ def servicenow() -> Iterator[str]:
     server.server_close()
 
 
-@pytest.fixture(scope="module", params=BACKENDS)
-def server(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
-    """The base URL of a two-worker server on a fresh database."""
-    directory = tmp_path_factory.mktemp("push-concurrency")
-    port = unused_port()
-    with fresh_database(request.param, directory) as url:
-        env = {
-            "OPENCASES_DATABASE_URL": url,
-            "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
-            "OPENCASES_WORKERS": "2",
-            "OPENCASES_ENCRYPTION_KEY": ENCRYPTION_KEY,
-        }
-        with running(
-            [str(OPENCASES), "serve"], port=port, env=env, log_file=directory / "server.log"
-        ):
-            yield f"http://127.0.0.1:{port}"
-
-
 async def test_concurrent_pushes_create_one_incident_and_update_it(
-    server: str, servicenow: str
+    two_workers: str, servicenow: str
 ) -> None:
-    async with httpx.AsyncClient(
-        base_url=server,
-        auth=("elastic", PASSWORD),
-        headers={"kbn-xsrf": "true"},
-        timeout=60,
-        limits=httpx.Limits(max_connections=PUSHES),
-    ) as http:
+    async with concurrent_client(two_workers, PUSHES) as http:
         connector = await http.post(
             "/api/actions/connector",
             json={

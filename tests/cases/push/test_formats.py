@@ -203,8 +203,6 @@ def actions_comment(kind: str, hosts: list[str]) -> AttachmentRecord:
                 "type": kind,
             },
         },
-        alert_ids=[],
-        alert_indices=[],
         created_at="2026-12-01T10:00:00.000Z",
         created_by=ANNA,
         pushed_at=None,

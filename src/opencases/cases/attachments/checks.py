@@ -40,15 +40,10 @@ def check_user_actions(record: CaseRecord | None, case_id: str, adding: int) -> 
         )
 
 
-def as_list(value: list[str] | str) -> list[str]:
-    """An alert attachment's ids or indices (one or many) as a list."""
-    return [value] if isinstance(value, str) else list(value)
-
-
 def check_request(request: AttachmentRequest) -> None:
     """Kibana's decodeCommentRequest: matching alert arrays, the files metadata."""
     if isinstance(request, AlertRequest):
-        ids, indices = as_list(request.alertId), as_list(request.index)
+        ids, indices = store.as_list(request.alertId), store.as_list(request.index)
         if len(ids) != len(indices):
             raise BadRequest(
                 "Received an alert comment with ids and indices arrays of different lengths"
@@ -127,7 +122,7 @@ async def check_create(
     held = await store.counts(db, case_id=record.id)
     limits = [
         (
-            sum(len(as_list(r.alertId)) for r in requests if isinstance(r, AlertRequest)),
+            sum(len(store.as_list(r.alertId)) for r in requests if isinstance(r, AlertRequest)),
             held.alerts,
             MAX_ALERTS_PER_CASE,
             "alerts",

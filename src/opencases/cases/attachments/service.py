@@ -81,13 +81,13 @@ def _new_alerts(requests: Sequence[AttachmentRequest], attached: set[str]) -> li
     for request in requests:
         fields = checks.request_dict(request)
         if isinstance(request, AlertRequest):
-            pairs = [
-                (alert_id, index)
-                for alert_id, index in zip(
-                    checks.as_list(request.alertId), checks.as_list(request.index), strict=True
-                )
-                if not (alert_id in seen or seen.add(alert_id))  # type: ignore[func-returns-value]
-            ]
+            pairs = []
+            for alert_id, index in zip(
+                store.as_list(request.alertId), store.as_list(request.index), strict=True
+            ):
+                if alert_id not in seen:
+                    seen.add(alert_id)
+                    pairs.append((alert_id, index))
             if not pairs:
                 continue
             fields["alertId"] = [alert_id for alert_id, _ in pairs]
@@ -96,21 +96,22 @@ def _new_alerts(requests: Sequence[AttachmentRequest], attached: set[str]) -> li
     return kept
 
 
+def _attributes(fields: dict[str, Any]) -> dict[str, Any]:
+    """An attachment request's own fields: all but its type and owner."""
+    return {key: value for key, value in fields.items() if key not in ("type", "owner")}
+
+
 def new_record(
     fields: dict[str, Any], *, record: CaseRecord, now: str, user: UserRef
 ) -> AttachmentRecord:
     """A new attachment of a case, from its request's fields."""
-    attributes = {k: v for k, v in fields.items() if k not in ("type", "owner")}
-    alert = fields["type"] == "alert"
     return AttachmentRecord(
         id=str(uuid.uuid4()),
         case_id=record.id,
         space_id=record.space_id,
         owner=fields["owner"],
         type=fields["type"],
-        attributes=attributes,
-        alert_ids=checks.as_list(attributes["alertId"]) if alert else [],
-        alert_indices=checks.as_list(attributes["index"]) if alert else [],
+        attributes=_attributes(fields),
         created_at=now,
         created_by=user,
         pushed_at=None,
@@ -256,14 +257,9 @@ async def update(*, context: RequestContext, case_id: str, body: Any) -> msgspec
         raise Conflict(_CONFLICT)
     now = utc_now()
     user = cases_service.user_ref(context)
-    fields = msgspec.to_builtins(request)
-    attributes = {k: v for k, v in fields.items() if k not in ("type", "owner")}
-    alert = stored.type == "alert"
     updated = msgspec.structs.replace(
         stored,
-        attributes=attributes,
-        alert_ids=checks.as_list(attributes["alertId"]) if alert else [],
-        alert_indices=checks.as_list(attributes["index"]) if alert else [],
+        attributes=_attributes(checks.request_dict(request)),
         updated_at=now,
         updated_by=user,
         revision=stored.revision + 1,

@@ -24,8 +24,6 @@ class AttachmentRecord(msgspec.Struct, kw_only=True):
     owner: str
     type: str
     attributes: dict[str, Any]
-    alert_ids: list[str]
-    alert_indices: list[str]
     created_at: str
     created_by: UserRef
     pushed_at: str | None
@@ -33,6 +31,16 @@ class AttachmentRecord(msgspec.Struct, kw_only=True):
     updated_at: str | None
     updated_by: UserRef | None
     revision: int
+
+    @property
+    def alert_ids(self) -> list[str]:
+        """The alert ids an alert attachment holds (none for another type)."""
+        return as_list(self.attributes.get("alertId")) if self.type == "alert" else []
+
+    @property
+    def alert_indices(self) -> list[str]:
+        """The index of each of its alert ids."""
+        return as_list(self.attributes.get("index")) if self.type == "alert" else []
 
 
 _COLUMNS = (
@@ -43,7 +51,7 @@ _decode_object = msgspec.json.Decoder(dict[str, Any]).decode
 _decode_user = msgspec.json.Decoder(UserRef).decode
 
 
-def _ids(value: Any) -> list[str]:
+def as_list(value: Any) -> list[str]:
     """An alert attachment's ids or indices, one or many, as a list."""
     if isinstance(value, str):
         return [value]
@@ -51,17 +59,13 @@ def _ids(value: Any) -> list[str]:
 
 
 def _record(row: Row) -> AttachmentRecord:
-    attributes = _decode_object(row["attributes"])
-    alert = row["type"] == "alert"
     return AttachmentRecord(
         id=row["id"],
         case_id=row["case_id"],
         space_id=row["space_id"],
         owner=row["owner"],
         type=row["type"],
-        attributes=attributes,
-        alert_ids=_ids(attributes.get("alertId")) if alert else [],
-        alert_indices=_ids(attributes.get("index")) if alert else [],
+        attributes=_decode_object(row["attributes"]),
         created_at=row["created_at"],
         created_by=_decode_user(row["created_by"]),
         pushed_at=row["pushed_at"],

@@ -374,10 +374,7 @@ def validate(tp: type[T], value: Any, *, style: Style = "io-ts", where: str = "r
         # The usual case: a Struct's node is cached, so `_compile` has nothing to do.
         node = _struct_node(tp, style, where)
     else:
-        try:
-            node = _compiled(tp, style, where)  # type: ignore[arg-type]
-        except TypeError:  # a type holding an unhashable marker: compiled every time
-            node = _compile(tp, style, where)
+        node = _compiled(tp, style, where)  # type: ignore[arg-type]
     issues: list[Issue] = []
     try:
         pruned = node(value, (), issues)

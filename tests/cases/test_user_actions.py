@@ -25,6 +25,7 @@ from opencases.cases import store as case_store
 from opencases.configure.schemas import UserRef
 from opencases.db import Database
 from opencases.kibana.time import utc_now
+from tests.cases.attachments.conftest import ALERT_COMMENT, USER_COMMENT
 from tests.cases.conftest import (
     CASE_REQUEST,
     CASES_URL,
@@ -44,14 +45,6 @@ from tests.configure.conftest import (
 )
 
 # Kibana's attachment requests (common/lib/mock.ts), for our securitySolution owner.
-USER_COMMENT = {"comment": "This is a cool comment", "type": "user", "owner": SECURITY}
-ALERT_COMMENT = {
-    "alertId": "test-id",
-    "index": "test-index",
-    "rule": {"id": "test-rule-id", "name": "test-index-id"},
-    "type": "alert",
-    "owner": SECURITY,
-}
 ACTIONS_COMMENT = {
     "comment": "comment text",
     "actions": {

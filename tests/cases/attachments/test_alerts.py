@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from opencases.db import Database
+from tests.cases.attachments.conftest import post_comment
 from tests.cases.conftest import (
     CASES_URL,
     OBSERVABILITY,
@@ -46,16 +47,6 @@ def alert_request(
 def user_comment(owner: str = SECURITY) -> dict[str, Any]:
     """Kibana's postCommentUserReq."""
     return {"type": "user", "comment": "This is a cool comment", "owner": owner}
-
-
-async def add_comment(
-    client: httpx.AsyncClient, case_id: str, body: dict[str, Any], *, space: str | None = None
-) -> dict[str, Any]:
-    """Kibana's createComment: POST the attachment, expect 200, return the case."""
-    response = await client.post(f"{space_prefix(space)}{CASES_URL}/{case_id}/comments", json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def alerts_of_case(
@@ -124,8 +115,8 @@ async def test_the_alerts_of_a_case_are_listed_in_attachment_order(
     """get_alerts_attached_to_case.ts: it('should return all alerts for the specified case
     id')."""
     case = await create_case(client)
-    await add_comment(client, case["id"], alert_request())
-    updated = await add_comment(client, case["id"], alert_request("test-id-2", "test-index-2"))
+    await post_comment(client, case["id"], alert_request())
+    updated = await post_comment(client, case["id"], alert_request("test-id-2", "test-index-2"))
 
     alerts = await alerts_of_case(client, case["id"])
 
@@ -142,9 +133,9 @@ async def test_every_id_of_an_attachment_is_listed_and_other_attachments_are_not
     """OpenCases' own: an attachment of several alerts lists each, with its index; user
     comments are not alerts."""
     case = await create_case(client)
-    await add_comment(client, case["id"], user_comment())
-    await add_comment(client, case["id"], alert_request(["a-1", "a-2"], ["index-1", "index-2"]))
-    updated = await add_comment(client, case["id"], alert_request("a-3", "index-3"))
+    await post_comment(client, case["id"], user_comment())
+    await post_comment(client, case["id"], alert_request(["a-1", "a-2"], ["index-1", "index-2"]))
+    updated = await post_comment(client, case["id"], alert_request("a-3", "index-3"))
 
     alerts = await alerts_of_case(client, case["id"])
 
@@ -160,7 +151,7 @@ async def test_every_id_of_an_attachment_is_listed_and_other_attachments_are_not
 async def test_a_case_without_alerts_has_an_empty_list(client: httpx.AsyncClient) -> None:
     """OpenCases' own: a case with a user comment only."""
     case = await create_case(client)
-    await add_comment(client, case["id"], user_comment())
+    await post_comment(client, case["id"], user_comment())
 
     assert await alerts_of_case(client, case["id"]) == []
 
@@ -168,8 +159,8 @@ async def test_a_case_without_alerts_has_an_empty_list(client: httpx.AsyncClient
 async def test_a_deleted_alert_attachment_is_no_longer_listed(client: httpx.AsyncClient) -> None:
     """OpenCases' own: deleting the attachment detaches its alerts."""
     case = await create_case(client)
-    first = await add_comment(client, case["id"], alert_request("gone", "index-1"))
-    updated = await add_comment(client, case["id"], alert_request("kept", "index-2"))
+    first = await post_comment(client, case["id"], alert_request("gone", "index-1"))
+    updated = await post_comment(client, case["id"], alert_request("kept", "index-2"))
     response = await client.delete(
         f"{CASES_URL}/{case['id']}/comments/{first['comments'][0]['id']}"
     )
@@ -220,8 +211,8 @@ async def test_readers_of_the_owner_get_the_alerts(
 ) -> None:
     """get_alerts_attached_to_case.ts: rbac, it('should return the correct alert')."""
     case = await create_case(client, case_request(owner=owner), space="space1")
-    await add_comment(client, case["id"], alert_request(owner=owner), space="space1")
-    updated = await add_comment(
+    await post_comment(client, case["id"], alert_request(owner=owner), space="space1")
+    updated = await post_comment(
         client, case["id"], alert_request("test-id-2", "test-index-2", owner), space="space1"
     )
     user = client if username == "elastic" else await kibana_users(username)
@@ -247,7 +238,7 @@ async def test_users_without_access_to_the_case_are_refused(
     """get_alerts_attached_to_case.ts: rbac, `User ${username} with role(s) ${roles} and
     space ${space} - should not get alerts` (the parent case's 403)."""
     case = await create_case(client, space=space)
-    await add_comment(client, case["id"], alert_request(), space=space)
+    await post_comment(client, case["id"], alert_request(), space=space)
 
     await refused(
         await kibana_users(username),
@@ -266,7 +257,7 @@ async def test_every_case_of_an_alert_is_returned(client: httpx.AsyncClient) -> 
     """get_cases.ts: it('should return all cases with the same alert ID attached to them')."""
     cases = [await create_case(client) for _ in range(3)]
     for case in cases:
-        await add_comment(client, case["id"], alert_request())
+        await post_comment(client, case["id"], alert_request())
 
     found = await cases_of_alert(client, "test-id")
 
@@ -278,7 +269,7 @@ async def test_more_than_100_cases_are_returned(client: httpx.AsyncClient) -> No
     cases')."""
     cases = [await create_case(client) for _ in range(102)]
     for case in cases:
-        await add_comment(client, case["id"], alert_request())
+        await post_comment(client, case["id"], alert_request())
 
     found = await cases_of_alert(client, "test-id")
 
@@ -289,7 +280,7 @@ async def test_more_than_100_cases_are_returned(client: httpx.AsyncClient) -> No
 async def test_an_alert_attached_to_no_case_has_none(client: httpx.AsyncClient) -> None:
     """get_cases.ts: it('should return no cases when the alert ID is not found')."""
     case = await create_case(client)
-    await add_comment(client, case["id"], alert_request())
+    await post_comment(client, case["id"], alert_request())
 
     assert await cases_of_alert(client, "test-id100") == []
 
@@ -297,7 +288,7 @@ async def test_an_alert_attached_to_no_case_has_none(client: httpx.AsyncClient) 
 async def test_an_owner_filter_may_leave_no_case(client: httpx.AsyncClient) -> None:
     """get_cases.ts: it('should return no cases when the owner filters them out')."""
     case = await create_case(client)
-    await add_comment(client, case["id"], alert_request())
+    await post_comment(client, case["id"], alert_request())
 
     assert await cases_of_alert(client, "test-id", owner="not-real") == []
 
@@ -316,10 +307,10 @@ async def test_the_alert_total_counts_each_alert_once(client: httpx.AsyncClient)
     totals')."""
     one = await create_case(client)
     two = await create_case(client)
-    await add_comment(client, one["id"], alert_request())
-    await add_comment(client, one["id"], alert_request())
-    await add_comment(client, one["id"], alert_request(["test-id", "other"], ["i", "i"]))
-    await add_comment(client, two["id"], alert_request())
+    await post_comment(client, one["id"], alert_request())
+    await post_comment(client, one["id"], alert_request())
+    await post_comment(client, one["id"], alert_request(["test-id", "other"], ["i", "i"]))
+    await post_comment(client, two["id"], alert_request())
 
     found = await cases_of_alert(client, "test-id")
 
@@ -331,10 +322,10 @@ async def test_the_user_comments_are_counted(client: httpx.AsyncClient) -> None:
     attached to a case')."""
     one = await create_case(client)
     two = await create_case(client)
-    await add_comment(client, one["id"], alert_request())
-    await add_comment(client, two["id"], alert_request())
-    await add_comment(client, two["id"], user_comment())
-    await add_comment(client, two["id"], user_comment())
+    await post_comment(client, one["id"], alert_request())
+    await post_comment(client, two["id"], alert_request())
+    await post_comment(client, two["id"], user_comment())
+    await post_comment(client, two["id"], user_comment())
 
     found = await cases_of_alert(client, "test-id")
 
@@ -344,7 +335,7 @@ async def test_the_user_comments_are_counted(client: httpx.AsyncClient) -> None:
 async def test_a_closed_case_shows_its_status(client: httpx.AsyncClient) -> None:
     """OpenCases' own: the status is the case's current one."""
     case = await create_case(client)
-    await add_comment(client, case["id"], alert_request())
+    await post_comment(client, case["id"], alert_request())
     response = await client.patch(
         CASES_URL,
         json={
@@ -366,7 +357,7 @@ async def test_deleted_cases_and_attachments_no_longer_count(client: httpx.Async
     detached = await create_case(client)
     kept = await create_case(client)
     for case in (gone, detached, kept):
-        await add_comment(client, case["id"], alert_request())
+        await post_comment(client, case["id"], alert_request())
     comment = (await alerts_of_case(client, detached["id"]))[0]
     assert comment["id"] == "test-id"
     response = await client.delete(f"{CASES_URL}/{detached['id']}/comments")
@@ -381,8 +372,8 @@ async def test_the_cases_of_other_spaces_are_not_returned(client: httpx.AsyncCli
     await client.post("/api/spaces/space", json={"id": "other", "name": "Other"})
     here = await create_case(client)
     there = await create_case(client, space="other")
-    await add_comment(client, here["id"], alert_request())
-    await add_comment(client, there["id"], alert_request(), space="other")
+    await post_comment(client, here["id"], alert_request())
+    await post_comment(client, there["id"], alert_request(), space="other")
 
     assert await cases_of_alert(client, "test-id") == [related(here)]
     assert await cases_of_alert(client, "test-id", space="other") == [related(there)]
@@ -395,7 +386,7 @@ async def space1_cases(client: httpx.AsyncClient) -> list[dict[str, Any]]:
         for owner in (SECURITY, SECURITY, OBSERVABILITY)
     ]
     for case in cases:
-        await add_comment(client, case["id"], alert_request(owner=case["owner"]), space="space1")
+        await post_comment(client, case["id"], alert_request(owner=case["owner"]), space="space1")
     return cases
 
 
@@ -430,7 +421,7 @@ async def test_users_without_any_owner_are_refused(
     """get_cases.ts: rbac, `User ${username} with role(s) ${roles} and space ${space} - should
     not get cases`."""
     case = await create_case(client, space=space)
-    await add_comment(client, case["id"], alert_request(), space=space)
+    await post_comment(client, case["id"], alert_request(), space=space)
 
     await refused(
         await kibana_users(username),

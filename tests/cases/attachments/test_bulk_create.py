@@ -34,7 +34,13 @@ import httpx
 import pytest
 
 from opencases.db import Database
-from tests.cases.attachments.conftest import union_refusal
+from tests.cases.attachments.conftest import (
+    ALERT_COMMENT,
+    USER_COMMENT,
+    alerts_request,
+    numbered,
+    union_refusal,
+)
 from tests.cases.conftest import (
     CASES_URL,
     ELASTIC,
@@ -54,20 +60,8 @@ from tests.cases.conftest import (
 from tests.configure.conftest import KibanaUsers
 
 # Kibana's mocks (common/lib/mock.ts), for our securitySolution owner.
-USER_REQUEST: dict[str, Any] = {
-    "comment": "This is a cool comment",
-    "type": "user",
-    "owner": SECURITY,
-}
-ALERT_REQUEST: dict[str, Any] = {
-    "alertId": "test-id",
-    "index": "test-index",
-    "rule": {"id": "test-rule-id", "name": "test-index-id"},
-    "type": "alert",
-    "owner": SECURITY,
-}
 ALERT_MULTIPLE_IDS_REQUEST: dict[str, Any] = {
-    **ALERT_REQUEST,
+    **ALERT_COMMENT,
     "alertId": ["test-id-1", "test-id-2"],
     "index": ["test-index", "test-index-2"],
 }
@@ -134,16 +128,6 @@ def attachments_of(count: int) -> list[dict[str, Any]]:
         }
         for i in range(count)
     ]
-
-
-def alerts_request(ids: list[str]) -> dict[str, Any]:
-    """ALERT_REQUEST for these alert ids, each in the index of the same name (as Kibana's)."""
-    return {**ALERT_REQUEST, "alertId": ids, "index": ids}
-
-
-def numbered(count: int, start: int = 0) -> list[str]:
-    """Kibana's `test-${num}` alert ids."""
-    return [f"test-{num}" for num in range(start, start + count)]
 
 
 def bulk_url(case_id: str, space: str | None = None) -> str:
@@ -295,14 +279,14 @@ async def test_alert_ids_sent_as_strings_are_recorded_as_arrays(
     """bulk_create_attachments.ts: it('creates the correct user action'), for an alert sent
     with string ids (Kibana's filterDuplicatedAlerts makes arrays of them)."""
     case = await create_case(client)
-    as_arrays = {**ALERT_REQUEST, "alertId": ["test-id"], "index": ["test-index"]}
+    as_arrays = {**ALERT_COMMENT, "alertId": ["test-id"], "index": ["test-index"]}
 
-    patched = await bulk_create(client, case["id"], [ALERT_REQUEST, USER_REQUEST])
+    patched = await bulk_create(client, case["id"], [ALERT_COMMENT, USER_COMMENT])
 
-    assert comments_of(patched) == [stored(as_arrays), stored(USER_REQUEST)]
+    assert comments_of(patched) == [stored(as_arrays), stored(USER_COMMENT)]
     assert [a["payload"] for a in (await user_actions(client, case["id"]))[1:]] == [
         {"comment": as_arrays},
-        {"comment": USER_REQUEST},
+        {"comment": USER_COMMENT},
     ]
 
 
@@ -310,7 +294,7 @@ async def test_100_attachments_are_created(client: httpx.AsyncClient) -> None:
     """bulk_create_attachments.ts: it('400s when attempting to add more than 100
     attachments'), at its edge: 100 (MAX_BULK_CREATE_ATTACHMENTS) are accepted."""
     case = await create_case(client)
-    attachments = [{**USER_REQUEST, "comment": f"comment {i}"} for i in range(100)]
+    attachments = [{**USER_COMMENT, "comment": f"comment {i}"} for i in range(100)]
 
     patched = await bulk_create(client, case["id"], attachments)
 
@@ -424,7 +408,7 @@ async def test_a_file_attachment_without_the_files_field_is_refused(
     bad = file_request(externalReferenceMetadata={"food": FILE_ATTACHMENT_METADATA["files"]})
 
     await bulk_refused(
-        client, db, case["id"], [USER_REQUEST, bad], 'Invalid value "undefined" supplied to "files"'
+        client, db, case["id"], [USER_COMMENT, bad], 'Invalid value "undefined" supplied to "files"'
     )
 
 
@@ -482,7 +466,7 @@ async def test_more_than_100_attachments_are_refused(
         client,
         db,
         "test-case-id",
-        [USER_REQUEST] * 101,
+        [USER_COMMENT] * 101,
         "The length of the field attachments is too long. Array must be of length <= 100.",
     )
 
@@ -498,7 +482,7 @@ async def test_101_attachments_are_refused_for_an_existing_case(
         client,
         db,
         case["id"],
-        [USER_REQUEST] * 101,
+        [USER_COMMENT] * 101,
         "The length of the field attachments is too long. Array must be of length <= 100.",
     )
 
@@ -527,7 +511,7 @@ async def test_an_unregistered_attachment_type_is_refused(
         client,
         db,
         case["id"],
-        [USER_REQUEST, {**LENS_REQUEST, "persistableStateAttachmentTypeId": ".test"}],
+        [USER_COMMENT, {**LENS_REQUEST, "persistableStateAttachmentTypeId": ".test"}],
         "Attachment type .test is not registered.",
     )
 
@@ -643,7 +627,7 @@ async def test_a_comment_of_a_bad_length_is_refused(
     copy), and the empty comment of post_comment.ts, in the second attachment."""
     case = await create_case(client)
 
-    bad = {**USER_REQUEST, "comment": comment}
+    bad = {**USER_COMMENT, "comment": comment}
 
     await bulk_refused(
         client, db, case["id"], [TEST_COMMENT, bad], union_refusal(bad, comment=message)
@@ -661,7 +645,7 @@ async def test_attachments_for_a_case_that_does_not_exist_are_404(
 
 @pytest.mark.parametrize(
     ("body", "kind"),
-    [({"attachments": [USER_REQUEST]}, "Object"), (USER_REQUEST, "Object"), (None, "null")],
+    [({"attachments": [USER_COMMENT]}, "Object"), (USER_COMMENT, "Object"), (None, "null")],
     ids=["wrapped", "one attachment", "null"],
 )
 async def test_a_body_that_is_not_an_array_is_refused(
@@ -715,9 +699,9 @@ async def test_user_comments_are_attached_to_a_closed_case(client: httpx.AsyncCl
     alerts are refused."""
     case = await closed_case(client)
 
-    patched = await bulk_create(client, case["id"], [USER_REQUEST, LENS_REQUEST])
+    patched = await bulk_create(client, case["id"], [USER_COMMENT, LENS_REQUEST])
 
-    assert comments_of(patched) == [stored(USER_REQUEST), stored(LENS_REQUEST)]
+    assert comments_of(patched) == [stored(USER_COMMENT), stored(LENS_REQUEST)]
 
 
 async def test_more_than_1000_alerts_are_refused(client: httpx.AsyncClient, db: Database) -> None:
@@ -740,7 +724,7 @@ async def test_more_than_1000_alerts_in_the_same_request_are_refused(
         client,
         db,
         case["id"],
-        [alerts_request(alerts[:500]), alerts_request(alerts[500:]), ALERT_REQUEST],
+        [alerts_request(alerts[:500]), alerts_request(alerts[500:]), ALERT_COMMENT],
         ALERTS_LIMIT,
     )
 
@@ -787,7 +771,7 @@ async def test_an_alert_is_refused_by_a_case_that_has_1000(
     case = await create_case(client)
     await bulk_create(client, case["id"], [alerts_request(numbered(1000))])
 
-    await bulk_refused(client, db, case["id"], [ALERT_REQUEST], ALERTS_LIMIT)
+    await bulk_refused(client, db, case["id"], [ALERT_COMMENT], ALERTS_LIMIT)
 
 
 async def test_alerts_are_refused_when_the_sum_exceeds_1000(
@@ -800,7 +784,7 @@ async def test_alerts_are_refused_when_the_sum_exceeds_1000(
     await bulk_create(client, case["id"], [alerts_request(alerts[:500])])
 
     await bulk_refused(
-        client, db, case["id"], [alerts_request(alerts[500:]), ALERT_REQUEST], ALERTS_LIMIT
+        client, db, case["id"], [alerts_request(alerts[500:]), ALERT_COMMENT], ALERTS_LIMIT
     )
 
 
@@ -826,7 +810,7 @@ async def test_alert_ids_and_indices_of_different_lengths_are_refused(
         client,
         db,
         case["id"],
-        [{**ALERT_REQUEST, "alertId": alert_id, "index": index}],
+        [{**ALERT_COMMENT, "alertId": alert_id, "index": index}],
         f"Received an alert comment with ids and indices arrays of different lengths {message}",
     )
 
@@ -836,8 +820,8 @@ async def test_alerts_of_the_right_format_are_attached(client: httpx.AsyncClient
     formatting'): the second attachment's id `1` is already in the first, so only `2`
     remains of it."""
     case = await create_case(client)
-    first = {**ALERT_REQUEST, "alertId": "1", "index": ["index1"]}
-    second = {**ALERT_REQUEST, "alertId": ["1", "2"], "index": ["index", "other-index"]}
+    first = {**ALERT_COMMENT, "alertId": "1", "index": ["index1"]}
+    second = {**ALERT_COMMENT, "alertId": ["1", "2"], "index": ["index", "other-index"]}
 
     patched = await bulk_create(client, case["id"], [first, second])
 
@@ -857,10 +841,10 @@ async def test_an_alert_already_attached_is_not_attached_again(
     """bulk_create_attachments.ts: it('does not create a new attachment if the alert is
     already attached to the case'). Nothing is written: the case is answered as it was."""
     case = await create_case(client)
-    first = await bulk_create(client, case["id"], [ALERT_REQUEST])
+    first = await bulk_create(client, case["id"], [ALERT_COMMENT])
 
     async with unchanged(db):
-        again = await bulk_create(client, case["id"], [ALERT_REQUEST])
+        again = await bulk_create(client, case["id"], [ALERT_COMMENT])
 
     assert again == first
     assert len(again["comments"]) == 1
@@ -873,10 +857,10 @@ async def test_an_alert_repeated_in_the_request_is_attached_once(
     already attached to the case on the same request')."""
     case = await create_case(client)
 
-    patched = await bulk_create(client, case["id"], [ALERT_REQUEST, ALERT_REQUEST])
+    patched = await bulk_create(client, case["id"], [ALERT_COMMENT, ALERT_COMMENT])
 
     assert comments_of(patched) == [
-        stored(ALERT_REQUEST, alertId=["test-id"], index=["test-index"])
+        stored(ALERT_COMMENT, alertId=["test-id"], index=["test-index"])
     ]
     assert len(await user_actions(client, case["id"])) == 2
 
@@ -945,16 +929,16 @@ async def test_user_comments_stay_when_duplicate_alerts_are_filtered_out(
     """bulk_create_attachments.ts: it('does not remove user comments when filtering out
     duplicate alerts')."""
     case = await create_case(client)
-    super_comment = {**USER_REQUEST, "comment": "Super comment"}
+    super_comment = {**USER_COMMENT, "comment": "Super comment"}
     await bulk_create(client, case["id"], [ALERT_MULTIPLE_IDS_REQUEST])
 
-    patched = await bulk_create(client, case["id"], [super_comment, ALERT_WITH_ID_3, USER_REQUEST])
+    patched = await bulk_create(client, case["id"], [super_comment, ALERT_WITH_ID_3, USER_COMMENT])
 
     assert comments_of(patched) == [
         stored(ALERT_MULTIPLE_IDS_REQUEST),
         stored(super_comment),
         stored(ALERT_ONLY_ID_3),
-        stored(USER_REQUEST),
+        stored(USER_COMMENT),
     ]
     assert patched["totalComment"] == 4
 
@@ -984,12 +968,12 @@ async def test_a_user_with_privileges_for_the_owner_creates_attachments(
     case = await create_case(client, case_request(owner=SECURITY), space="space1")
 
     patched = await bulk_create(
-        await kibana_users("sec_only"), case["id"], [USER_REQUEST], space="space1"
+        await kibana_users("sec_only"), case["id"], [USER_COMMENT], space="space1"
     )
 
     sec_only = user_ref("sec_only")
     assert case_with(patched) == case_response(
-        comments=[stored(USER_REQUEST, created_by=sec_only)],
+        comments=[stored(USER_COMMENT, created_by=sec_only)],
         totalComment=1,
         updated_by=sec_only,
     )
@@ -1008,7 +992,7 @@ async def test_a_user_without_privileges_for_the_owner_is_refused(
         await kibana_users("sec_only"),
         db,
         case["id"],
-        [{**USER_REQUEST, "owner": OBSERVABILITY}],
+        [{**USER_COMMENT, "owner": OBSERVABILITY}],
         UNAUTHORIZED.format(OBSERVABILITY),
         403,
         space="space1",
@@ -1030,7 +1014,7 @@ async def test_a_user_without_write_privileges_is_refused(
         await kibana_users(username),
         db,
         case["id"],
-        [USER_REQUEST],
+        [USER_COMMENT],
         UNAUTHORIZED.format(SECURITY),
         403,
         space="space1",
@@ -1048,7 +1032,7 @@ async def test_attachments_are_refused_in_a_space_without_privileges(
         await kibana_users("sec_only"),
         db,
         case["id"],
-        [USER_REQUEST],
+        [USER_COMMENT],
         UNAUTHORIZED.format(SECURITY),
         403,
         space="space2",

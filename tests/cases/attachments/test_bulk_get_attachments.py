@@ -16,6 +16,7 @@ import httpx
 import pytest
 
 from opencases.db import Database
+from tests.cases.attachments.conftest import ALERT_COMMENT, USER_COMMENT, post_comment
 from tests.cases.conftest import (
     CASES_URL,
     OBSERVABILITY,
@@ -27,18 +28,6 @@ from tests.cases.conftest import (
 )
 from tests.configure.conftest import KibanaUsers
 
-USER_COMMENT: dict[str, Any] = {
-    "comment": "This is a cool comment",
-    "type": "user",
-    "owner": SECURITY,
-}
-ALERT_COMMENT: dict[str, Any] = {
-    "alertId": "test-id",
-    "index": "test-index",
-    "rule": {"id": "test-rule-id", "name": "test-index-id"},
-    "type": "alert",
-    "owner": SECURITY,
-}
 LENS: dict[str, Any] = {
     "type": "persistableState",
     "persistableStateAttachmentTypeId": ".lens",
@@ -67,16 +56,6 @@ INTERNAL = {"x-elastic-internal-origin": "kibana"}
 
 def bulk_get_url(case_id: str, space: str | None = None) -> str:
     return f"{space_prefix(space)}/internal/cases/{case_id}/attachments/_bulk_get"
-
-
-async def post_comment(
-    client: httpx.AsyncClient, case_id: str, body: dict[str, Any], *, space: str | None = None
-) -> dict[str, Any]:
-    """Kibana's createComment: POST, 200, the case with its comments."""
-    response = await client.post(f"{space_prefix(space)}{CASES_URL}/{case_id}/comments", json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def bulk_get(

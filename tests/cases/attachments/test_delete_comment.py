@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from opencases.db import Database
+from tests.cases.attachments.conftest import ALERT_COMMENT, USER_COMMENT, comments_url, post_comment
 from tests.cases.conftest import (
     CASES_URL,
     ELASTIC,
@@ -22,24 +23,11 @@ from tests.cases.conftest import (
     create_case,
     get_case,
     refused,
-    space_prefix,
     user_actions,
     user_ref,
 )
 from tests.configure.conftest import KibanaUsers
 
-USER_COMMENT: dict[str, Any] = {
-    "comment": "This is a cool comment",
-    "type": "user",
-    "owner": SECURITY,
-}
-ALERT_COMMENT: dict[str, Any] = {
-    "alertId": "test-id",
-    "index": "test-index",
-    "rule": {"id": "test-rule-id", "name": "test-index-id"},
-    "type": "alert",
-    "owner": SECURITY,
-}
 MULTIPLE_ALERTS: dict[str, Any] = {
     **ALERT_COMMENT,
     "alertId": ["test-id-1", "test-id-2"],
@@ -60,20 +48,6 @@ LENS: dict[str, Any] = {
     "persistableStateAttachmentState": {"foo": "bar"},
     "owner": SECURITY,
 }
-
-
-def comments_url(case_id: str, space: str | None = None) -> str:
-    return f"{space_prefix(space)}{CASES_URL}/{case_id}/comments"
-
-
-async def post_comment(
-    client: httpx.AsyncClient, case_id: str, body: dict[str, Any], *, space: str | None = None
-) -> dict[str, Any]:
-    """Kibana's createComment: POST, 200, the case with its comments."""
-    response = await client.post(comments_url(case_id, space), json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def delete_comment(

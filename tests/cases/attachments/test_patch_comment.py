@@ -15,7 +15,13 @@ import httpx
 import pytest
 
 from opencases.db import Database
-from tests.cases.attachments.conftest import union_refusal
+from tests.cases.attachments.conftest import (
+    ALERT_COMMENT,
+    USER_COMMENT,
+    comments_url,
+    post_comment,
+    union_refusal,
+)
 from tests.cases.conftest import (
     CASES_URL,
     ELASTIC,
@@ -24,7 +30,6 @@ from tests.cases.conftest import (
     create_case,
     get_case,
     refused,
-    space_prefix,
     update_cases,
     user_actions,
     user_ref,
@@ -33,18 +38,6 @@ from tests.cases.conftest import (
 from tests.configure.conftest import KibanaUsers
 
 # Kibana's mock.ts fixtures, for our owners.
-USER_COMMENT: dict[str, Any] = {
-    "comment": "This is a cool comment",
-    "type": "user",
-    "owner": SECURITY,
-}
-ALERT_COMMENT: dict[str, Any] = {
-    "alertId": "test-id",
-    "index": "test-index",
-    "rule": {"id": "test-rule-id", "name": "test-index-id"},
-    "type": "alert",
-    "owner": SECURITY,
-}
 FILE_METADATA: dict[str, Any] = {
     "files": [
         {
@@ -71,24 +64,6 @@ def files_request(**overrides: Any) -> dict[str, Any]:
         "owner": SECURITY,
         **overrides,
     }
-
-
-def comments_url(case_id: str, space: str | None = None) -> str:
-    return f"{space_prefix(space)}{CASES_URL}/{case_id}/comments"
-
-
-async def post_comment(
-    client: httpx.AsyncClient,
-    case_id: str,
-    body: dict[str, Any],
-    *,
-    space: str | None = None,
-) -> dict[str, Any]:
-    """Kibana's createComment: POST, 200, the case with its comments."""
-    response = await client.post(comments_url(case_id, space), json=body)
-    assert response.status_code == 200, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def patch_comment(

@@ -34,9 +34,16 @@ import httpx
 import pytest
 
 from opencases.db import Database
-from tests.cases.attachments.conftest import union_refusal
+from tests.cases.attachments.conftest import (
+    ALERT_COMMENT,
+    USER_COMMENT,
+    alerts_request,
+    comments_url,
+    numbered,
+    post_comment,
+    union_refusal,
+)
 from tests.cases.conftest import (
-    CASES_URL,
     ELASTIC,
     OBSERVABILITY,
     SECURITY,
@@ -44,7 +51,6 @@ from tests.cases.conftest import (
     case_response,
     create_case,
     refused,
-    space_prefix,
     unchanged,
     update_cases,
     user_actions,
@@ -54,20 +60,8 @@ from tests.cases.conftest import (
 from tests.configure.conftest import KibanaUsers
 
 # Kibana's mocks (common/lib/mock.ts), for our securitySolution owner.
-USER_REQUEST: dict[str, Any] = {
-    "comment": "This is a cool comment",
-    "type": "user",
-    "owner": SECURITY,
-}
-ALERT_REQUEST: dict[str, Any] = {
-    "alertId": "test-id",
-    "index": "test-index",
-    "rule": {"id": "test-rule-id", "name": "test-index-id"},
-    "type": "alert",
-    "owner": SECURITY,
-}
 ALERT_MULTIPLE_IDS_REQUEST: dict[str, Any] = {
-    **ALERT_REQUEST,
+    **ALERT_COMMENT,
     "alertId": ["test-id-1", "test-id-2"],
     "index": ["test-index", "test-index-2"],
 }
@@ -114,36 +108,6 @@ def file_request(**overrides: Any) -> dict[str, Any]:
         "owner": SECURITY,
         **overrides,
     }
-
-
-def alerts_request(ids: list[str]) -> dict[str, Any]:
-    """ALERT_REQUEST for these alert ids, each in the index of the same name (as Kibana's)."""
-    return {**ALERT_REQUEST, "alertId": ids, "index": ids}
-
-
-def numbered(count: int, start: int = 0) -> list[str]:
-    """Kibana's `test-${num}` alert ids."""
-    return [f"test-{num}" for num in range(start, start + count)]
-
-
-def comments_url(case_id: str, space: str | None = None) -> str:
-    """The comments route of a case."""
-    return f"{space_prefix(space)}{CASES_URL}/{case_id}/comments"
-
-
-async def post_comment(
-    client: httpx.AsyncClient,
-    case_id: str,
-    body: Any,
-    expected: int = 200,
-    *,
-    space: str | None = None,
-) -> dict[str, Any]:
-    """Kibana's createComment: POST the attachment, assert the status, return the body."""
-    response = await client.post(comments_url(case_id, space), json=body)
-    assert response.status_code == expected, response.text
-    result: dict[str, Any] = response.json()
-    return result
 
 
 async def post_refused(
@@ -211,10 +175,10 @@ async def test_a_comment_is_posted(client: httpx.AsyncClient) -> None:
     """post_comment.ts: it('should post a comment')."""
     case = await create_case(client)
 
-    patched = await post_comment(client, case["id"], USER_REQUEST)
+    patched = await post_comment(client, case["id"], USER_COMMENT)
 
     assert case_with(patched) == case_response(
-        comments=[stored(USER_REQUEST)], totalComment=1, updated_by=ELASTIC
+        comments=[stored(USER_COMMENT)], totalComment=1, updated_by=ELASTIC
     )
     assert patched["id"] == case["id"]
     assert patched["version"] != case["version"]
@@ -227,10 +191,10 @@ async def test_an_alert_is_posted_with_its_ids_as_arrays(client: httpx.AsyncClie
     """post_comment.ts: it('should post an alert')."""
     case = await create_case(client)
 
-    patched = await post_comment(client, case["id"], ALERT_REQUEST)
+    patched = await post_comment(client, case["id"], ALERT_COMMENT)
 
     assert case_with(patched) == case_response(
-        comments=[stored(ALERT_REQUEST, alertId=["test-id"], index=["test-index"])],
+        comments=[stored(ALERT_COMMENT, alertId=["test-id"], index=["test-index"])],
         totalComment=1,
         totalAlerts=1,
         updated_by=ELASTIC,
@@ -242,7 +206,7 @@ async def test_posting_a_comment_records_a_user_action(client: httpx.AsyncClient
     """post_comment.ts: it('creates a user action')."""
     case = await create_case(client)
 
-    patched = await post_comment(client, case["id"], USER_REQUEST)
+    patched = await post_comment(client, case["id"], USER_COMMENT)
 
     actions = await user_actions(client, case["id"])
     assert [action["type"] for action in actions] == ["create_case", "comment"]
@@ -250,7 +214,7 @@ async def test_posting_a_comment_records_a_user_action(client: httpx.AsyncClient
         "type": "comment",
         "action": "create",
         "created_by": ELASTIC,
-        "payload": {"comment": USER_REQUEST},
+        "payload": {"comment": USER_COMMENT},
         "comment_id": patched["comments"][0]["id"],
         "owner": SECURITY,
     }
@@ -261,12 +225,12 @@ async def test_posting_an_alert_records_its_ids_as_arrays(client: httpx.AsyncCli
     the request after filterDuplicatedAlerts, which makes arrays of the ids)."""
     case = await create_case(client)
 
-    patched = await post_comment(client, case["id"], ALERT_REQUEST)
+    patched = await post_comment(client, case["id"], ALERT_COMMENT)
 
     actions = await user_actions(client, case["id"])
     assert actions[1:] == [comment_action(patched["comments"][0])]
     assert actions[1]["payload"] == {
-        "comment": {**ALERT_REQUEST, "alertId": ["test-id"], "index": ["test-index"]}
+        "comment": {**ALERT_COMMENT, "alertId": ["test-id"], "index": ["test-index"]}
     }
 
 
@@ -324,13 +288,13 @@ async def test_comments_are_answered_oldest_first_and_all_counted(
     """post_comment.ts: it('should post a comment') (`totalComment` is the number of
     attachments of any type, as Kibana's encodeWithComments counts them)."""
     case = await create_case(client)
-    await post_comment(client, case["id"], USER_REQUEST)
+    await post_comment(client, case["id"], USER_COMMENT)
     await post_comment(client, case["id"], ALERT_MULTIPLE_IDS_REQUEST)
 
     patched = await post_comment(client, case["id"], LENS_REQUEST)
 
     assert case_with(patched) == case_response(
-        comments=[stored(USER_REQUEST), stored(ALERT_MULTIPLE_IDS_REQUEST), stored(LENS_REQUEST)],
+        comments=[stored(USER_COMMENT), stored(ALERT_MULTIPLE_IDS_REQUEST), stored(LENS_REQUEST)],
         totalComment=3,
         totalAlerts=2,
         updated_by=ELASTIC,
@@ -341,7 +305,7 @@ async def test_the_longest_comment_is_accepted(client: httpx.AsyncClient) -> Non
     """post_comment.ts: it('400s when adding too long comment'), at its edge: 30000
     characters (MAX_COMMENT_LENGTH) are accepted."""
     case = await create_case(client)
-    request = {**USER_REQUEST, "comment": "a" * 30000}
+    request = {**USER_COMMENT, "comment": "a" * 30000}
 
     patched = await post_comment(client, case["id"], request)
 
@@ -354,7 +318,7 @@ async def test_a_comment_of_30000_characters_between_spaces_is_accepted(
     """post_comment.ts: it('400s when adding too long comment'): Kibana's limitedString
     measures the trimmed comment, and stores it as sent."""
     case = await create_case(client)
-    request = {**USER_REQUEST, "comment": f"  {'a' * 30000}  "}
+    request = {**USER_COMMENT, "comment": f"  {'a' * 30000}  "}
 
     patched = await post_comment(client, case["id"], request)
 
@@ -435,7 +399,7 @@ async def test_a_comment_of_another_owner_than_the_case_is_refused(
         client,
         db,
         case["id"],
-        {**USER_REQUEST, "owner": OBSERVABILITY},
+        {**USER_COMMENT, "owner": OBSERVABILITY},
         "The owner field of the comment must match the case",
     )
 
@@ -463,7 +427,7 @@ async def test_a_user_comment_without_an_owner_is_refused(
 ) -> None:
     """post_comment.ts: it('400s when missing attributes for type user'), the owner alone."""
     case = await create_case(client)
-    request = {k: v for k, v in USER_REQUEST.items() if k != "owner"}
+    request = {k: v for k, v in USER_COMMENT.items() if k != "owner"}
 
     await post_refused(client, db, case["id"], request, union_refusal(request))
 
@@ -494,7 +458,7 @@ async def test_a_too_long_comment_is_refused(client: httpx.AsyncClient, db: Data
     characters, in a request that is otherwise valid."""
     case = await create_case(client)
 
-    request = {**USER_REQUEST, "comment": "a" * 30001}
+    request = {**USER_COMMENT, "comment": "a" * 30001}
 
     await post_refused(client, db, case["id"], request, union_refusal(request, comment=TOO_LONG))
 
@@ -507,7 +471,7 @@ async def test_an_empty_comment_is_refused(
     comment with only empty characters'), in a request that is otherwise valid."""
     case = await create_case(client)
 
-    request = {**USER_REQUEST, "comment": comment}
+    request = {**USER_COMMENT, "comment": comment}
 
     await post_refused(client, db, case["id"], request, union_refusal(request, comment=EMPTY))
 
@@ -561,7 +525,7 @@ async def test_a_comment_on_a_case_that_does_not_exist_is_404(
 ) -> None:
     """post_comment.ts: it('404s when the case does not exist')."""
     await post_refused(
-        client, db, "not-exists", USER_REQUEST, "Saved object [cases/not-exists] not found", 404
+        client, db, "not-exists", USER_COMMENT, "Saved object [cases/not-exists] not found", 404
     )
 
 
@@ -573,7 +537,7 @@ async def test_an_alert_is_not_attached_to_a_closed_case(
     await update_cases(client, [{"id": case["id"], "version": case["version"], "status": "closed"}])
 
     await post_refused(
-        client, db, case["id"], ALERT_REQUEST, "Alert cannot be attached to a closed case"
+        client, db, case["id"], ALERT_COMMENT, "Alert cannot be attached to a closed case"
     )
 
 
@@ -583,9 +547,9 @@ async def test_a_user_comment_is_posted_to_a_closed_case(client: httpx.AsyncClie
     case = await create_case(client)
     await update_cases(client, [{"id": case["id"], "version": case["version"], "status": "closed"}])
 
-    patched = await post_comment(client, case["id"], USER_REQUEST)
+    patched = await post_comment(client, case["id"], USER_COMMENT)
 
-    assert comments_of(patched) == [stored(USER_REQUEST)]
+    assert comments_of(patched) == [stored(USER_COMMENT)]
     assert patched["status"] == "closed"
 
 
@@ -630,7 +594,7 @@ async def test_an_alert_is_refused_by_a_case_that_has_1000(
         client,
         db,
         case["id"],
-        {**ALERT_REQUEST, "alertId": "test-id", "index": "test-index"},
+        {**ALERT_COMMENT, "alertId": "test-id", "index": "test-index"},
         "Case has reached the maximum allowed number (1000) of attached alerts.",
     )
 
@@ -728,7 +692,7 @@ async def test_an_unregistered_attachment_type_is_refused(
     )
 
 
-@pytest.mark.parametrize("body", [[USER_REQUEST], "comment", None])
+@pytest.mark.parametrize("body", [[USER_COMMENT], "comment", None])
 async def test_a_body_that_is_not_an_object_is_refused(
     client: httpx.AsyncClient, db: Database, body: Any
 ) -> None:
@@ -767,7 +731,7 @@ async def test_alert_ids_and_indices_of_different_lengths_are_refused(
         client,
         db,
         case["id"],
-        {**ALERT_REQUEST, "alertId": alert_id, "index": index},
+        {**ALERT_COMMENT, "alertId": alert_id, "index": index},
         f"Received an alert comment with ids and indices arrays of different lengths {message}",
     )
 
@@ -783,7 +747,7 @@ async def test_alert_ids_and_indices_of_the_same_length_are_attached(
     """post_comment.ts: it(`does not throw an error with an alert comment with contents id:
     ${alertId} indices: ${index} type: ${type}`)."""
     case = await create_case(client)
-    request = {**ALERT_REQUEST, "alertId": alert_id, "index": index}
+    request = {**ALERT_COMMENT, "alertId": alert_id, "index": index}
 
     patched = await post_comment(client, case["id"], request)
 
@@ -801,10 +765,10 @@ async def test_an_alert_already_attached_is_not_attached_again(
     """post_comment.ts: it('not create a new attachment if the alert is already attached to
     the case'). Nothing is written: the case is answered as it was."""
     case = await create_case(client)
-    first = await post_comment(client, case["id"], ALERT_REQUEST)
+    first = await post_comment(client, case["id"], ALERT_COMMENT)
 
     async with unchanged(db):
-        again = await post_comment(client, case["id"], ALERT_REQUEST)
+        again = await post_comment(client, case["id"], ALERT_COMMENT)
 
     assert again == first
     assert len(again["comments"]) == 1
@@ -858,7 +822,7 @@ async def test_an_alert_repeated_in_one_request_is_attached_once(
     """post_comment.ts: alert filtering (filterDuplicatedAlerts drops an id already seen in
     the same attachment, with the index at its position)."""
     case = await create_case(client)
-    request = {**ALERT_REQUEST, "alertId": ["a", "b", "a"], "index": ["i1", "i2", "i3"]}
+    request = {**ALERT_COMMENT, "alertId": ["a", "b", "a"], "index": ["i1", "i2", "i3"]}
 
     patched = await post_comment(client, case["id"], request)
 
@@ -893,9 +857,9 @@ async def test_a_comment_is_posted_to_a_case_updated_since_it_was_read(
         client, [{"id": case["id"], "version": case["version"], "status": "in-progress"}]
     )
 
-    patched = await post_comment(client, case["id"], USER_REQUEST)
+    patched = await post_comment(client, case["id"], USER_COMMENT)
 
-    assert comments_of(patched) == [stored(USER_REQUEST)]
+    assert comments_of(patched) == [stored(USER_COMMENT)]
     assert patched["status"] == "in-progress"
 
 
@@ -910,11 +874,11 @@ async def test_a_user_with_privileges_for_the_owner_posts_a_comment(
     case = await create_case(client, case_request(owner=SECURITY), space="space1")
     sec_only = await kibana_users("sec_only")
 
-    patched = await post_comment(sec_only, case["id"], USER_REQUEST, space="space1")
+    patched = await post_comment(sec_only, case["id"], USER_COMMENT, space="space1")
 
     sec_only_ref = user_ref("sec_only")
     assert case_with(patched) == case_response(
-        comments=[stored(USER_REQUEST, created_by=sec_only_ref)],
+        comments=[stored(USER_COMMENT, created_by=sec_only_ref)],
         totalComment=1,
         updated_by=sec_only_ref,
     )
@@ -936,7 +900,7 @@ async def test_a_user_without_privileges_for_the_owner_is_refused(
         await kibana_users("sec_only"),
         db,
         case["id"],
-        {**USER_REQUEST, "owner": OBSERVABILITY},
+        {**USER_COMMENT, "owner": OBSERVABILITY},
         UNAUTHORIZED.format(OBSERVABILITY),
         403,
         space="space1",
@@ -958,7 +922,7 @@ async def test_a_user_without_write_privileges_is_refused(
         await kibana_users(username),
         db,
         case["id"],
-        USER_REQUEST,
+        USER_COMMENT,
         UNAUTHORIZED.format(SECURITY),
         403,
         space="space1",
@@ -976,7 +940,7 @@ async def test_a_comment_is_refused_in_a_space_without_privileges(
         await kibana_users("sec_only"),
         db,
         case["id"],
-        USER_REQUEST,
+        USER_COMMENT,
         UNAUTHORIZED.format(SECURITY),
         403,
         space="space2",
@@ -994,7 +958,7 @@ async def test_a_case_of_another_space_is_not_found(
         await kibana_users("sec_only"),
         db,
         case["id"],
-        USER_REQUEST,
+        USER_COMMENT,
         f"Saved object [cases/{case['id']}] not found",
         404,
         space="space1",

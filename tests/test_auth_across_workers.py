@@ -52,6 +52,7 @@ KEY_REFUSED = es_error(
     " for this request",
 )
 NOT_FOUND = {"statusCode": 404, "error": "Not Found", "message": "Not Found"}
+NO_CREDENTIALS = {"statusCode": 401, "error": "Unauthorized", "message": "Unauthorized"}
 
 
 @pytest.fixture
@@ -103,6 +104,36 @@ async def test_a_disabled_or_deleted_user_is_refused_by_another_worker_at_the_ne
 
         refused = await bob.get("/api/status")
         assert (refused.status_code, refused.json()) == (401, password_refused("bob"))
+
+
+async def test_a_session_ended_through_one_worker_is_refused_by_another_at_the_next_request(
+    app: Starlette, client: httpx.AsyncClient, users: Users, other_worker: Starlette
+) -> None:
+    await users.user("dave", ["viewer"])
+    login = {
+        "providerType": "basic",
+        "providerName": "basic",
+        "currentURL": "/",
+        "params": {"username": "dave", "password": "password1"},
+    }
+    for end in ("logout", "password change"):
+        async with make_client(app, headers={"kbn-xsrf": "true"}) as browser:
+            signed_in = await browser.post("/internal/security/login", json=login)
+            assert signed_in.status_code == 200, signed_in.text
+            cookie = {"cookie": f"sid={browser.cookies['sid']}"}
+            async with make_client(other_worker, headers=cookie) as elsewhere:
+                assert (await elsewhere.get("/api/status")).status_code == 200  # remembered
+                if end == "logout":
+                    del browser.headers["kbn-xsrf"]
+                    assert (await browser.get("/api/security/logout")).status_code == 302
+                    expected = (401, NO_CREDENTIALS)
+                else:
+                    change = {"newPassword": "password1"}
+                    url = "/internal/security/users/dave/password"
+                    assert (await client.post(url, json=change)).status_code == 204
+                    expected = (401, password_refused("dave"))
+                refused = await elsewhere.get("/api/status")
+                assert (refused.status_code, refused.json()) == expected, end
 
 
 async def test_an_invalidated_api_key_is_refused_by_another_worker_at_the_next_request(

@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 
 from opencases.db import Database
 from opencases.kibana.http import ApiRoute, OptOut, Requires
-from tests.conftest import make_client, snapshot
+from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
 
 # --- what Kibana answers ------------------------------------------------------------------
 
@@ -90,8 +90,8 @@ class Call:
     forbidden: str | None = None
     # Why OpenCases' 403 still differs from Kibana's (the case is an expected failure).
     differs: str | None = None
-    # The superuser's answer, where it is not the route's success.
-    superuser_status: int | None = None
+    # The answer of a caller allowed it, where it is not the route's success.
+    success_status: int | None = None
 
 
 CONFIGURATION = {
@@ -276,7 +276,7 @@ CALLS: dict[str, Call] = {
     "POST /api/cases/{case_id}/connector/{connector_id}/_push": Call(
         params={"case_id": "$case", "connector_id": "$connector"},
         forbidden=f"Unauthorized to update case {ON_THE_CASE}",
-        superuser_status=424,
+        success_status=424,
     ),
     "GET /internal/cases/{case_id}/_connectors": Call(
         params={"case_id": "$case"},
@@ -368,6 +368,9 @@ CALLS: dict[str, Call] = {
         forbidden=es_403(f"{USER_ACTION}/change_password", SECURITY_ADMIN),
     ),
     "GET /internal/security/me": Call(),
+    # A caller with an Authorization header has no session.
+    "GET /internal/security/session": Call(success_status=204),
+    "POST /internal/security/session": Call(),
     "POST /internal/security/user_profile/_bulk_get": Call(
         body={"uids": ["u_unknown_0"]},
         forbidden=api_403("POST /internal/security/user_profile/_bulk_get", "bulkGetUserProfiles"),
@@ -428,7 +431,8 @@ class World:
     """What the requests need: objects per space, and credentials that must be refused."""
 
     objects: dict[str, dict[str, str]]
-    refused: dict[str, tuple[str | None, dict[str, Any]]]
+    # Each: the request's credential headers, and Kibana's 401.
+    refused: dict[str, tuple[dict[str, str], dict[str, Any]]]
 
 
 async def expect(response: httpx.Response, status: int) -> dict[str, Any]:
@@ -457,6 +461,20 @@ async def world(app: Starlette, client: httpx.AsyncClient) -> World:
                 "/internal/security/me", headers={"authorization": authorization}
             )
             assert me.status_code == 200, me.text
+    # A session that worked, then ended by logging out.
+    async with make_client(app, headers={"kbn-xsrf": "true"}) as browser:
+        login = {
+            "providerType": "basic",
+            "providerName": "basic",
+            "currentURL": "/",
+            "params": {"username": "elastic", "password": ELASTIC_PASSWORD},
+        }
+        await expect(await browser.post("/internal/security/login", json=login), 200)
+        ended_session = browser.cookies["sid"]
+        await expect(await browser.get("/internal/security/me"), 200)
+        del browser.headers["kbn-xsrf"]  # Kibana's logout wants a client that can redirect
+        logout = await browser.get("/api/security/logout")
+        assert logout.status_code == 302, logout.text
     disable = {"username": "disabled", "roles": ["superuser"], "enabled": False}
     await expect(await client.post("/internal/security/users/disabled", json=disable), 200)
     invalidate = {"apiKeys": [{"id": key["id"], "name": "k"}], "isAdmin": False}
@@ -497,14 +515,26 @@ async def world(app: Starlette, client: httpx.AsyncClient) -> World:
     return World(
         objects=objects,
         refused={
-            "no credentials": (None, NO_CREDENTIALS),
-            "wrong password": (basic("elastic", "not-the-password"), basic_401("elastic")),
-            "unknown user": (basic("stranger", "password1"), basic_401("stranger")),
-            "disabled user": (basic("disabled", "password1"), basic_401("disabled")),
-            "invalidated API key": (f"ApiKey {key['encoded']}", API_KEY_401),
-            "malformed header": ("Basic not-base64!", NO_CREDENTIALS),
+            "no credentials": ({}, NO_CREDENTIALS),
+            "wrong password": (with_authorization(basic("elastic", "nope")), basic_401("elastic")),
+            "unknown user": (
+                with_authorization(basic("stranger", "password1")),
+                basic_401("stranger"),
+            ),
+            "disabled user": (
+                with_authorization(basic("disabled", "password1")),
+                basic_401("disabled"),
+            ),
+            "invalidated API key": (with_authorization(f"ApiKey {key['encoded']}"), API_KEY_401),
+            "malformed header": (with_authorization("Basic not-base64!"), NO_CREDENTIALS),
+            "ended session": ({"cookie": f"sid={ended_session}"}, NO_CREDENTIALS),
         },
     )
+
+
+def with_authorization(value: str) -> dict[str, str]:
+    """The headers of a request carrying `value` as its Authorization."""
+    return {"authorization": value}
 
 
 def resolve(value: Any, objects: Mapping[str, str]) -> Any:
@@ -560,7 +590,8 @@ def test_every_route_must_declare_its_authorization() -> None:
 
 
 async def test_the_table_covers_every_route(app: Starlette) -> None:
-    routes: list[ApiRoute] = app.state.opencases.routes
+    # The login and logout routes authenticate nobody (tests/security/test_sessions.py).
+    routes = [route for route in app.state.opencases.routes if route.authentication == "required"]
     assert sorted(f"{route.method} {route.path}" for route in routes) == sorted(CALLS)
     for route in routes:
         call = CALLS[f"{route.method} {route.path}"]
@@ -602,12 +633,17 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
         for prefix in PREFIXES:
             args = request_args(route, call, world.objects[prefix])
             args["url"] = prefix + args["url"]
-            for kind, (authorization, expected) in world.refused.items():
-                headers = {"authorization": authorization} if authorization else {}
+            for kind, (headers, expected) in world.refused.items():
                 response = await anonymous.request(**args, headers=headers)
                 where = f"{key} under {prefix!r} with {kind}"
                 assert (response.status_code, response.json()) == (401, expected), where
-                assert response.headers["www-authenticate"] == 'Basic realm="kibana"', where
+                if "cookie" in headers:
+                    # No challenge to a browser's page: it would open a password dialog.
+                    assert "www-authenticate" not in response.headers, where
+                    reason = response.headers["kbn-session-error-reason"]
+                    assert reason == "UNEXPECTED_SESSION_ERROR", where
+                else:
+                    assert response.headers["www-authenticate"] == 'Basic realm="kibana"', where
                 assert await snapshot(db) == before, where
 
     differences: list[str] = []
@@ -617,7 +653,8 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
         response = await nobody.request(**args)
         where = f"{key} under {prefix!r} as nobody"
         if call.forbidden is None:
-            assert response.status_code == route.status, f"{where}: {response.text}"
+            status = call.success_status or route.status
+            assert response.status_code == status, f"{where}: {response.text}"
             continue
         assert await snapshot(db) == before, where
         message = resolve_text(call.forbidden, world.objects[prefix])
@@ -627,7 +664,7 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
 
     # The very same request, as the superuser: the refusals were about the caller.
     response = await client.request(**request_args(route, call, world.objects[""]))
-    assert response.status_code == (call.superuser_status or route.status), response.text
+    assert response.status_code == (call.success_status or route.status), response.text
 
     if differences:
         if call.differs:

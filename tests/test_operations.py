@@ -6,6 +6,7 @@ import asyncio
 import base64
 import json
 import os
+import re
 import sqlite3
 import ssl
 import stat
@@ -200,7 +201,8 @@ def test_a_backup_taken_under_load_holds_every_acknowledged_write_and_restores(
 
 
 def test_the_server_answers_over_https_only_with_its_certificate(tmp_path: Path) -> None:
-    """Kibana's server.ssl: HTTPS with the configured certificate, plain HTTP refused."""
+    """Kibana's server.ssl: HTTPS with the configured certificate, plain HTTP refused, and
+    the session cookie sent over HTTPS only (Kibana's secureCookies, forced on by TLS)."""
     pki = Pki.create()
     cert, key, ca = tmp_path / "server.crt", tmp_path / "server.key", tmp_path / "ca.crt"
     cert.write_bytes(pki.server.cert)
@@ -222,10 +224,26 @@ def test_the_server_answers_over_https_only_with_its_certificate(tmp_path: Path)
             auth=("elastic", PASSWORD),
             verify=ssl.create_default_context(cafile=ca),
         )
+        login = httpx.post(
+            f"https://127.0.0.1:{port}/internal/security/login",
+            json={
+                "providerType": "basic",
+                "providerName": "basic",
+                "currentURL": f"https://127.0.0.1:{port}/login?next=%2Fapp%2Fcases",
+                "params": {"username": "elastic", "password": PASSWORD},
+            },
+            headers={"kbn-xsrf": "true", "x-elastic-internal-origin": "Kibana"},
+            verify=ssl.create_default_context(cafile=ca),
+        )
         with pytest.raises(httpx.TransportError):
             httpx.get(f"http://127.0.0.1:{port}/api/status", auth=("elastic", PASSWORD))
 
     assert secure.status_code == 200
+    assert (login.status_code, login.json()) == (200, {"location": "/app/cases"})
+    assert re.fullmatch(
+        r"sid=[A-Za-z0-9_\-]{43}; HttpOnly; Path=/; SameSite=Lax; Secure",
+        login.headers["set-cookie"],
+    )
 
 
 def test_a_certificate_that_does_not_match_its_key_stops_the_start(tmp_path: Path) -> None:

@@ -31,6 +31,8 @@ from opencases.router import RequestHandler, Router
 from opencases.security import routes as security_routes
 from opencases.security.authentication import Authenticator
 from opencases.security.context import RequestContext
+from opencases.security.login import routes as login_routes
+from opencases.security.sessions import Sessions
 from opencases.settings import Settings, load_settings
 from opencases.spaces import routes as spaces_routes
 from opencases.spaces.service import SpaceCache
@@ -55,6 +57,7 @@ def api_routes(state: AppState) -> list[ApiRoute]:
         *spaces_routes.routes(spaces=state.spaces),
         *status_routes.ROUTES,
         *security_routes.ROUTES,
+        *login_routes.routes(sessions=state.sessions),
         ApiRoute(
             method="GET",
             path="/api/oas",
@@ -99,9 +102,11 @@ def create_app(
     connector types, `connector_transport` the network for connectors' calls and `clock`
     their time (tests).
     """
+    authenticator = Authenticator(ttl=settings.auth_cache_seconds)
     state = AppState(
         settings=settings,
-        authenticator=Authenticator(ttl=settings.auth_cache_seconds),
+        authenticator=authenticator,
+        sessions=Sessions(settings=settings, authenticator=authenticator, clock=clock),
         spaces=SpaceCache(ttl=settings.auth_cache_seconds),
         connectors=connectors_runtime.build(
             settings, connector_types, transport=connector_transport, clock=clock

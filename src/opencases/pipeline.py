@@ -18,7 +18,9 @@ from opencases.kibana.http import (
     error_response,
     refuse_unread_body,
 )
-from opencases.security.context import RequestContext
+from opencases.security.authentication import Principal
+from opencases.security.context import PublicContext, RequestContext
+from opencases.security.sessions import cookie_of
 from opencases.spaces.schemas import DEFAULT_SPACE_ID
 from opencases.spaces.service import active_space
 from opencases.state import AppState
@@ -41,6 +43,9 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
     internal_only = route.access == "internal" and state.settings.restrict_internal_apis
     # hapi parses the payload of every method but GET and HEAD, even for a route taking none.
     unread_body = route.body is None and route.method not in SAFE_METHODS
+    authenticated = route.authentication == "required"
+    authenticator = state.authenticator
+    sessions = state.sessions
 
     async def run(request: Request) -> Response:  # noqa: C901
         database = state.db
@@ -48,14 +53,18 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
         # On PostgreSQL the request's reads then wait for one snapshot between them.
         db = database.request_scope()
         scope = request.scope
-        # One pass over the raw headers: the four this pipeline reads.
+        # One pass over the raw headers: the six this pipeline reads.
         authorization: str | None = None
+        cookie: str | None = None
         has_xsrf = False
         kbn_version: str | None = None
         internal_origin = False
+        system_request = False
         for name, value in scope["headers"]:
             if name == b"authorization" and authorization is None:
                 authorization = value.decode("latin-1")
+            elif name == b"cookie" and cookie is None:
+                cookie = cookie_of(value.decode("latin-1"))
             elif name == b"kbn-xsrf":
                 has_xsrf = True
             elif name == b"kbn-version":
@@ -63,15 +72,25 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
                 kbn_version = value.decode("latin-1")
             elif name == b"x-elastic-internal-origin":
                 internal_origin = True
-        # What this process verified and read answers most requests without I/O, while the
-        # database's security epoch stands (SQLite's data_version, PostgreSQL's listener).
-        principal = state.authenticator.remembered(db, authorization)
-        if principal is None:
+            elif name == b"kbn-system-request":
+                system_request = value == b"true"
+        principal: Principal | None = None
+        if authenticated:
+            # What this process verified and read answers most requests without I/O, while
+            # the database's security epoch stands (SQLite's data_version, PostgreSQL's
+            # listener). An Authorization header wins over a session cookie, as in Kibana.
             try:
-                principal = await state.authenticator.authenticate(db, authorization)
+                if authorization is None and cookie is not None:
+                    principal = sessions.remembered(db, cookie) or await sessions.authenticate(
+                        db, cookie, extend=not system_request
+                    )
+                else:
+                    principal = authenticator.remembered(
+                        db, authorization
+                    ) or await authenticator.authenticate(db, authorization)
             except KibanaError as error:
                 return error_response(error)
-        scope[USER_KEY] = principal.username
+            scope[USER_KEY] = principal.username
         try:
             # Kibana's onPostAuth handlers, in its order: kbn-xsrf, kbn-version, internal origin.
             if check_xsrf and not has_xsrf:
@@ -83,17 +102,23 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
                     f"uri [{scope['path']}] with method [{route.method.lower()}] exists but"
                     " is not available with the current configuration"
                 )
-            space_id = scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
-            space = state.spaces.fresh(db, space_id) or await active_space(
-                db=db, cache=state.spaces, space_id=space_id
-            )
-            context = RequestContext(
-                request_id=scope[REQUEST_ID_KEY],
-                db=db,
-                settings=state.settings,
-                principal=principal,
-                space=space,
-            )
+            context: RequestContext | PublicContext
+            if principal is None:
+                context = PublicContext(
+                    request_id=scope[REQUEST_ID_KEY], db=db, settings=state.settings
+                )
+            else:
+                space_id = scope.get(SPACE_KEY, DEFAULT_SPACE_ID)
+                space = state.spaces.fresh(db, space_id) or await active_space(
+                    db=db, cache=state.spaces, space_id=space_id
+                )
+                context = RequestContext(
+                    request_id=scope[REQUEST_ID_KEY],
+                    db=db,
+                    settings=state.settings,
+                    principal=principal,
+                    space=space,
+                )
             if unread_body:
                 await refuse_unread_body(request, limit=state.settings.max_payload_bytes)
             response = await handler(request, context)

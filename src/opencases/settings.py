@@ -46,6 +46,16 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     ssl_certificate: str | None = None
     ssl_key: str | None = None
     ssl_key_passphrase: str | None = None
+    # Kibana's xpack.security.secureCookies (always on while ssl_enabled): the session cookie
+    # goes over HTTPS only. On when a TLS proxy in front serves OpenCases.
+    secure_cookies: bool = False
+    # Kibana's xpack.security.sameSiteCookies. Kibana sends none by default (so it can be
+    # framed by other sites); OpenCases sends Lax: other sites' forms and frames get no session.
+    same_site_cookies: Literal["Strict", "Lax", "None"] | None = "Lax"
+    # Kibana's xpack.security.session.idleTimeout (3 days) and lifespan (30 days); 0 or
+    # unset: no such limit.
+    session_idle_timeout_seconds: Annotated[float, msgspec.Meta(ge=0)] | None = 3 * 86_400
+    session_lifespan_seconds: Annotated[float, msgspec.Meta(ge=0)] | None = 30 * 86_400
     # Slow clients: Node's headersTimeout (60 s, which Kibana inherits; granian's most) for
     # the request line and headers, hapi's payload timeout (10 s, a 408) for the body.
     header_read_timeout_seconds: Annotated[float, msgspec.Meta(gt=0, le=60)] = 60.0
@@ -82,6 +92,11 @@ class Settings(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=
     cases_files_max_size: Annotated[int, msgspec.Meta(ge=0)] | None = None
     # Kibana's xpack.actions.preconfigured: connectors of every space, by id.
     preconfigured: dict[str, PreconfiguredConnector] = msgspec.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.same_site_cookies == "None" and not (self.secure_cookies or self.ssl_enabled):
+            # Kibana's own check at start.
+            raise ValueError('"SameSite: None" requires Secure connection')
 
     def __repr__(self) -> str:
         # Settings may be printed; passwords and keys must not be.

@@ -9,6 +9,7 @@ from opencases import db as database
 from opencases.connectors.runtime import Connectors
 from opencases.kibana.http import ApiRoute
 from opencases.security.authentication import Authenticator
+from opencases.security.sessions import Sessions
 from opencases.settings import Settings
 from opencases.spaces.service import SpaceCache
 
@@ -19,6 +20,7 @@ class AppState:
 
     settings: Settings
     authenticator: Authenticator
+    sessions: Sessions
     spaces: SpaceCache
     connectors: Connectors
     routes: list[ApiRoute] = field(default_factory=list)

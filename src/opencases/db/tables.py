@@ -103,6 +103,24 @@ api_keys = Table(
     Index("ix_api_keys_username", "username"),
 )
 
+# Sessions of the login page (Kibana's `.kibana_security_session` index). The id is a
+# digest of the cookie's value, which is never stored: the table alone opens no session.
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id", Text, primary_key=True),
+    Column("username", Text, ForeignKey("users.username", ondelete="CASCADE"), nullable=False),
+    Column("provider_type", Text, nullable=False),
+    Column("provider_name", Text, nullable=False),
+    # A digest of the user's password hash at login: a new password ends the session.
+    Column("password_stamp", Text, nullable=False),
+    # Epoch milliseconds, as Kibana's; None: no such limit.
+    Column("idle_expires_at", BigInteger),
+    Column("lifespan_expires_at", BigInteger),
+    Column("created_at", BigInteger, nullable=False),
+    Index("ix_sessions_username", "username"),
+)
+
 # One row (id 1): a counter bumped in the transaction of every change that must end what
 # processes remember of credentials and spaces (see db.database.bump_security_epoch).
 security_epoch = Table(

@@ -50,8 +50,11 @@ class Unauthorized(KibanaError):
 
     status_code = 401
 
-    def __init__(self, message: str | None = None) -> None:
-        super().__init__(message, headers={"www-authenticate": 'Basic realm="kibana"'})
+    def __init__(self, message: str | None = None, *, challenge: bool = True) -> None:
+        # No challenge where a browser's page asks (the login and session routes): with
+        # one, the browser would open its own password dialog over the page.
+        headers = {"www-authenticate": 'Basic realm="kibana"'} if challenge else {}
+        super().__init__(message, headers=headers)
 
 
 class Forbidden(KibanaError):

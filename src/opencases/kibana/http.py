@@ -146,6 +146,9 @@ class ApiRoute:
     tag: str
     authz: Authz
     access: Literal["public", "internal"] = "public"
+    # Kibana's route option `authRequired`: "none" for the login and logout routes, whose
+    # handlers get a `PublicContext` (no caller, no space).
+    authentication: Literal["required", "none"] = "required"
     body: Any = None
     query: Any = None
     response: Any = None

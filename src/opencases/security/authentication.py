@@ -18,7 +18,8 @@ from opencases.kibana.time import utc_now
 from opencases.security import store
 from opencases.security.secrets import credential_digest, hash_secret, verify_secret_async
 
-AuthenticationType = Literal["basic", "api_key"]
+# `session`: a user signed in through the login page, with the `sid` cookie.
+AuthenticationType = Literal["basic", "api_key", "session"]
 
 # Entries kept at most; the oldest go first.
 CACHE_SIZE = 10_000
@@ -37,6 +38,15 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     authentication_type: AuthenticationType
     api_key_id: str | None = None
     api_key_name: str | None = None
+    # The stored id of the session it came with.
+    session_id: str | None = None
+
+    @property
+    def provider(self) -> tuple[str, str]:
+        """Kibana's authentication provider of the caller: (type, name)."""
+        # Kibana's login page signs in through its `basic` provider; a request carrying its
+        # own Authorization header goes through the `__http__` one.
+        return ("basic", "basic") if self.authentication_type == "session" else ("http", "__http__")
 
 
 @dataclass(slots=True)
@@ -146,18 +156,22 @@ class Authenticator:
         verified = await asyncio.shield(verifying)
         if verified is None:
             self._verified.pop(digest, None)
-            # Kibana passes on Elasticsearch's refusal.
-            reason = (
-                f"unable to authenticate user [{name}] for REST request [/_security/_authenticate]"
-                if kind == "basic"
-                else "unable to authenticate with provided credentials and anonymous access"
-                " is not allowed for this request"
-            )
-            raise Unauthorized(elasticsearch_error("security_exception", reason))
+            raise refusal(kind, name)
         if len(self._verified) >= CACHE_SIZE:
             self._verified.pop(next(iter(self._verified)))
         self._verified[digest] = verified
         return verified.principal
+
+    async def verify_password(
+        self, db: Database, *, username: str, password: str
+    ) -> tuple[Principal, str]:
+        """The user a password is right for, and the hash it was checked against; else 401."""
+        # Checked at this moment, never from memory: a login must prove the password now.
+        epoch = await db.security_epoch()
+        verified = await self._verify(db, "basic", username, password, cached=None, epoch=epoch)
+        if verified is None:
+            raise refusal("basic", username, challenge=False)
+        return verified.principal, verified.secret_hash
 
     async def _verify(
         self,
@@ -218,3 +232,14 @@ class Authenticator:
             checked_at=time.monotonic(),
             epoch=epoch,
         )
+
+
+def refusal(kind: AuthenticationType, name: str, *, challenge: bool = True) -> Unauthorized:
+    """Elasticsearch's refusal of a credential, which Kibana passes on."""
+    reason = (
+        "unable to authenticate with provided credentials and anonymous access"
+        " is not allowed for this request"
+        if kind == "api_key"
+        else f"unable to authenticate user [{name}] for REST request [/_security/_authenticate]"
+    )
+    return Unauthorized(elasticsearch_error("security_exception", reason), challenge=challenge)

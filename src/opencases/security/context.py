@@ -21,6 +21,15 @@ from opencases.settings import Settings
 
 
 @dataclass(slots=True, kw_only=True)
+class PublicContext:
+    """What a route without authentication receives: the request's id, database and settings."""
+
+    request_id: str
+    db: Database
+    settings: Settings
+
+
+@dataclass(slots=True, kw_only=True)
 class RequestContext:
     """The authenticated caller and the space it acts in, for one request."""
 

@@ -220,6 +220,90 @@ async def invalidate_api_key(db: Executor, key_id: str, *, owner: str | None, no
     )
 
 
+# --- sessions ---------------------------------------------------------------
+
+
+class SessionRecord(msgspec.Struct, kw_only=True):
+    """A stored session (its id is a digest of the cookie's value)."""
+
+    id: str
+    username: str
+    provider_type: str
+    provider_name: str
+    password_stamp: str
+    idle_expires_at: int | None
+    lifespan_expires_at: int | None
+    created_at: int
+
+
+async def insert_session(db: Executor, session: SessionRecord) -> None:
+    """Store a new session."""
+    await db.execute(
+        "INSERT INTO sessions (id, username, provider_type, provider_name, password_stamp,"
+        " idle_expires_at, lifespan_expires_at, created_at) VALUES (:id, :username,"
+        " :provider_type, :provider_name, :password_stamp, :idle_expires_at,"
+        " :lifespan_expires_at, :created_at)",
+        msgspec.structs.asdict(session),
+    )
+
+
+async def get_session(db: Executor, session_id: str) -> tuple[SessionRecord, UserRecord] | None:
+    """The session `session_id` and its user, or None."""
+    row = await db.fetch_one(
+        "SELECT s.id, s.provider_type, s.provider_name, s.password_stamp, s.idle_expires_at,"
+        " s.lifespan_expires_at, s.created_at, u.username, u.password_hash, u.full_name,"
+        " u.email, u.roles, u.metadata, u.enabled, u.profile_uid, u.revision"
+        " FROM sessions s JOIN users u ON u.username = s.username WHERE s.id = :id",
+        {"id": session_id},
+    )
+    if row is None:
+        return None
+    session = SessionRecord(
+        id=row["id"],
+        username=row["username"],
+        provider_type=row["provider_type"],
+        provider_name=row["provider_name"],
+        password_stamp=row["password_stamp"],
+        idle_expires_at=row["idle_expires_at"],
+        lifespan_expires_at=row["lifespan_expires_at"],
+        created_at=row["created_at"],
+    )
+    return session, _user(row)
+
+
+async def extend_session(db: Executor, session_id: str, *, idle_expires_at: int) -> None:
+    """Move a session's idle expiry later (never earlier: another process may have moved it)."""
+    await db.execute(
+        "UPDATE sessions SET idle_expires_at = :idle_expires_at"
+        " WHERE id = :id AND idle_expires_at < :idle_expires_at",
+        {"id": session_id, "idle_expires_at": idle_expires_at},
+    )
+
+
+async def restamp_session(db: Executor, session_id: str, *, password_stamp: str) -> None:
+    """Keep a session through its own user's password change (Kibana logs it in again)."""
+    await db.execute(
+        "UPDATE sessions SET password_stamp = :password_stamp WHERE id = :id",
+        {"id": session_id, "password_stamp": password_stamp},
+    )
+
+
+async def delete_session(db: Executor, session_id: str) -> int:
+    """End a session on every process; rows deleted."""
+    await bump_security_epoch(db)
+    return await db.execute("DELETE FROM sessions WHERE id = :id", {"id": session_id})
+
+
+async def delete_expired_sessions(db: Executor, *, now: int, idle_grace: int) -> int:
+    """Delete the sessions past their lifespan, or idle beyond `idle_grace` ms; rows deleted."""
+    # Kibana's cleanup keeps idle sessions three idle timeouts long; past their expiry no
+    # request is answered with them anyway, so nothing need know they are gone.
+    return await db.execute(
+        "DELETE FROM sessions WHERE lifespan_expires_at <= :now OR idle_expires_at <= :idle_before",
+        {"now": now, "idle_before": now - idle_grace},
+    )
+
+
 # --- role grants ------------------------------------------------------------
 
 

@@ -92,7 +92,9 @@ async def current(*, db: Database, principal: Principal) -> CurrentUserProfile:
             full_name=profile.user.full_name,
             roles=record.roles,
             realm_name="reserved" if record.metadata.get("_reserved") else "default_native",
-            authentication_provider=AuthenticationProvider(type="http", name="__http__"),
+            authentication_provider=AuthenticationProvider(
+                type=principal.provider[0], name=principal.provider[1]
+            ),
         ),
         labels={},
     )

@@ -22,6 +22,7 @@ from opencases.security.secrets import (
     profile_uid,
     verify_secret_async,
 )
+from opencases.security.sessions import password_stamp
 from opencases.security.users.schemas import (
     AuthenticationProvider,
     CurrentUser,
@@ -211,6 +212,11 @@ async def change_password(
         changed = await store.update_user(
             tx, username, now=utc_now(), password_hash=new_hash, if_password_hash=verified_hash
         )
+        if changed and own and principal.session_id is not None:
+            # Kibana signs the user in again with the new password: the session goes on.
+            await store.restamp_session(
+                tx, principal.session_id, password_stamp=password_stamp(new_hash)
+            )
         if not changed:
             if await store.get_user(tx, username) is None:
                 raise es_not_found({})
@@ -235,7 +241,9 @@ def current_user(*, principal: Principal) -> CurrentUser:
         metadata=principal.metadata,
         authentication_realm=realm,
         lookup_realm=realm,
-        authentication_provider=AuthenticationProvider(type="http", name="__http__"),
+        authentication_provider=AuthenticationProvider(
+            type=principal.provider[0], name=principal.provider[1]
+        ),
         authentication_type="api_key" if principal.authentication_type == "api_key" else "realm",
         elastic_cloud_user=False,
         profile_uid=principal.profile_uid,

@@ -153,5 +153,7 @@ class ApiRoute:
     query: Any = None
     response: Any = None
     status: int = 200
+    # Other successes, answered without a body (the session's state, when there is none).
+    bodiless_statuses: tuple[int, ...] = ()
     body_media_type: str = "application/json"
     response_media_type: str = "application/json"

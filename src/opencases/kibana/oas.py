@@ -94,7 +94,14 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
                 {"name": name, "in": "path", "required": True, "schema": dict(_PATH_SEGMENT)}
                 for name in _PATH_PARAMETER.findall(route.path)
             ],
-            "responses": {str(route.status): success, "default": _ERROR_RESPONSE},
+            "responses": {
+                str(route.status): success,
+                **{
+                    str(status): {"description": "Indicates a successful call without content."}
+                    for status in route.bodiless_statuses
+                },
+                "default": _ERROR_RESPONSE,
+            },
         }
         if route.query is not None:
             operation["parameters"] += [

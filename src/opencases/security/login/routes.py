@@ -88,6 +88,7 @@ def routes(*, sessions: Sessions) -> list[ApiRoute]:
             authz=OptOut("the caller's own session"),
             access="internal",
             response=SessionInfo,
+            bodiless_statuses=(204,),
         ),
         ApiRoute(
             method="POST",

@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+CHROMIUM := /usr/bin/chromium
 # The tests start dozens of Python processes (xdist workers, servers) that import the same
 # modules: let them write and reuse bytecode, whatever the shell says (`make install`
 # compiles the dependencies' bytecode once). Without it, each recompiles every module.
@@ -50,7 +51,15 @@ $(STAMP): pyproject.toml requirements-dev.lock requirements-imports.lock | $(UV)
 	chmod +x $(BIN)/lint-imports
 	touch $(STAMP)
 
-install: $(STAMP) ## Create .venv with the locked versions of OpenCases' dependencies and tools
+install: $(STAMP) $(CHROMIUM) ## Create .venv with the locked versions of OpenCases' dependencies and tools
+
+# The web UI's browser tests drive Debian's chromium through Playwright, which never
+# downloads a browser of its own here.
+$(CHROMIUM):
+	@sudo=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	echo "chromium is missing: installing the Debian package for the browser tests"; \
+	$$sudo apt-get install -y -q --no-install-recommends chromium >/dev/null || \
+	  { $$sudo apt-get update -q && $$sudo apt-get install -y -q --no-install-recommends chromium >/dev/null; }
 
 # requirements.lock: what OpenCases needs to run (pip install --require-hashes -r it, then
 # pip install --no-deps .); requirements-dev.lock: that and the dev tools, for `make install`;
@@ -73,7 +82,7 @@ lint: $(STAMP) ## ruff check, ruff format --check and the import contracts (lint
 types: $(STAMP) ## mypy --strict over src, tests and bench
 	$(BIN)/mypy
 
-pytest: $(STAMP) ## The tests in parallel, with coverage (PostgreSQL too when OPENCASES_TEST_POSTGRES_URL is set)
+pytest: $(STAMP) $(CHROMIUM) ## The tests in parallel, with coverage (PostgreSQL too when OPENCASES_TEST_POSTGRES_URL is set)
 	$(BIN)/pytest -q $(PYTEST_PARALLEL) --cov --cov-report=term
 
 test-fast: $(STAMP) ## The tests but the end-to-end ones (-m "not e2e"), in parallel, no coverage

@@ -368,6 +368,7 @@ CALLS: dict[str, Call] = {
         forbidden=es_403(f"{USER_ACTION}/change_password", SECURITY_ADMIN),
     ),
     "GET /internal/security/me": Call(),
+    "POST /api/core/capabilities": Call(body={"applications": []}),
     # A caller with an Authorization header has no session.
     "GET /internal/security/session": Call(success_status=204),
     "POST /internal/security/session": Call(),

@@ -38,6 +38,7 @@ from opencases.spaces import routes as spaces_routes
 from opencases.spaces.service import SpaceCache
 from opencases.state import AppState
 from opencases.status import routes as status_routes
+from opencases.ui.pages import pages
 
 
 def api_routes(state: AppState) -> list[ApiRoute]:
@@ -74,7 +75,7 @@ class OpenCasesApp(Starlette):
 
     def __init__(self, state: AppState, lifespan: Lifespan[Starlette]) -> None:
         self.opencases = state
-        self.request_router = Router(state.routes, state)
+        self.request_router = Router(state.routes, state, pages())
         super().__init__(lifespan=lifespan)
         # Tests and tools reach the process's state through Starlette's usual place too.
         self.state.opencases = state

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -13,19 +13,21 @@ from opencases.kibana.errors import BadRequest, KibanaError
 from opencases.kibana.http import (
     PUBLIC_API_VERSION,
     SAFE_METHODS,
+    SPACE_KEY,
     ApiRoute,
     Handler,
     error_response,
     refuse_unread_body,
+    space_prefix,
 )
 from opencases.security.authentication import Principal
 from opencases.security.context import PublicContext, RequestContext
-from opencases.security.sessions import cookie_of
+from opencases.security.sessions import SESSION_ERROR_REASON, cookie_of
 from opencases.spaces.schemas import DEFAULT_SPACE_ID
 from opencases.spaces.service import active_space
 from opencases.state import AppState
+from opencases.ui.pages import Page
 
-SPACE_KEY = "opencases.space_id"
 USER_KEY = "opencases.user"
 REQUEST_ID_KEY = "opencases.request_id"
 VERSION_HEADER = (b"elastic-api-version", PUBLIC_API_VERSION.encode())
@@ -127,6 +129,51 @@ def endpoint(route: ApiRoute, state: AppState) -> Endpoint:  # noqa: C901
         if version_header:
             response.raw_headers.append(VERSION_HEADER)
         return response
+
+    return run
+
+
+def page_endpoint(page: Page, state: AppState) -> Endpoint:
+    """A page's pipeline: for a signed-in user's session, else Kibana's way to its login page."""
+    render = page.render
+    sessions = state.sessions
+
+    def answer(request: Request) -> Response:
+        try:
+            return render(request)
+        except KibanaError as error:
+            return error_response(error)
+
+    async def run(request: Request) -> Response:
+        if not page.signed_in:
+            return answer(request)
+        database = state.db
+        assert database is not None, "the database opens at startup"
+        db = database.request_scope()
+        header = request.headers.get("cookie")
+        cookie = cookie_of(header) if header else None
+        principal: Principal | None = None
+        reason: str | None = None
+        if cookie is not None:
+            try:
+                principal = sessions.remembered(db, cookie) or await sessions.authenticate(
+                    db, cookie, extend=True
+                )
+            except KibanaError as error:
+                reason = error.headers.get(SESSION_ERROR_REASON)
+        if principal is None:
+            # Kibana's basic provider sends the browser to its login page, to come back here.
+            query = {"next": space_prefix(request) + request.url.path}
+            if request.url.query:
+                query["next"] += f"?{request.url.query}"
+            if reason:
+                query["msg"] = reason
+            headers = {"location": "/login?" + urlencode(query)}
+            if cookie is not None:
+                headers["set-cookie"] = sessions.clear_cookie
+            return Response(status_code=302, headers=headers)
+        request.scope[USER_KEY] = principal.username
+        return answer(request)
 
     return run
 

@@ -20,10 +20,11 @@ from opencases.kibana.errors import (
     NotFound,
     RequestTimeout,
 )
-from opencases.kibana.http import SAFE_METHODS, ApiRoute, error_response
+from opencases.kibana.http import SAFE_METHODS, SPACE_KEY, ApiRoute, error_response
 from opencases.logs import access_log, log
-from opencases.pipeline import REQUEST_ID_KEY, SPACE_KEY, USER_KEY, Endpoint, endpoint
+from opencases.pipeline import REQUEST_ID_KEY, USER_KEY, Endpoint, endpoint, page_endpoint
 from opencases.state import AppState
+from opencases.ui.pages import Page
 
 # Kibana's spaces plugin reads the space from a `/s/{id}` prefix and strips it.
 _SPACE_PREFIX = re.compile(r"^/s/([a-z0-9_\-]+)(/.*)?$")
@@ -36,10 +37,14 @@ class Router:
     `/api/cases/configure/` is not a route.
     """
 
-    def __init__(self, routes: Sequence[ApiRoute], state: AppState) -> None:
+    def __init__(
+        self, routes: Sequence[ApiRoute], state: AppState, pages: Sequence[Page] = ()
+    ) -> None:
         by_path: dict[str, dict[str, Endpoint]] = {}
         for route in routes:
             by_path.setdefault(route.path, {})[route.method] = endpoint(route, state)
+        for page in pages:
+            by_path.setdefault(page.path, {})["GET"] = page_endpoint(page, state)
         self.exact: dict[str, dict[str, Endpoint]] = {}
         self.templates: list[tuple[re.Pattern[str], dict[str, Endpoint]]] = []
         for path, endpoints in by_path.items():

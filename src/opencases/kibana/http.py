@@ -104,6 +104,16 @@ def decode_query(request: Request, tp: type[T], *, style: Style = "io-ts") -> T:
     return validate(tp, values, style=style, where="request query")
 
 
+# Where the router keeps the space of a `/s/{space_id}/...` request (the path without it).
+SPACE_KEY = "opencases.space_id"
+
+
+def space_prefix(request: Request) -> str:
+    """The `/s/{space_id}` the request's path began with, or nothing for the default space."""
+    space_id = request.scope.get(SPACE_KEY)
+    return f"/s/{space_id}" if space_id else ""
+
+
 Handler = Callable[[Request, Any], Awaitable[Response]]
 
 

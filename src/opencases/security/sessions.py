@@ -21,7 +21,8 @@ from opencases.settings import Settings
 COOKIE_NAME = "sid"
 # The one provider OpenCases has: Kibana's default `basic.basic`.
 PROVIDER_TYPE = PROVIDER_NAME = "basic"
-# Why a session cookie answered no session (Kibana's `kbn-session-error-reason`).
+# Why a session cookie answered no session: Kibana's header, and its values.
+SESSION_ERROR_REASON = "kbn-session-error-reason"
 SessionErrorReason = Literal[
     "SESSION_IDLE_TIMEOUT", "SESSION_LIFESPAN_TIMEOUT", "UNEXPECTED_SESSION_ERROR"
 ]
@@ -75,7 +76,7 @@ class SessionEnded(Unauthorized):
 
     def __init__(self, reason: SessionErrorReason, clear_cookie: str) -> None:
         super().__init__(challenge=False)
-        self.headers["kbn-session-error-reason"] = reason
+        self.headers[SESSION_ERROR_REASON] = reason
         self.headers["set-cookie"] = clear_cookie
 
 

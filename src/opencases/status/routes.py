@@ -1,4 +1,4 @@
-"""GET /api/status and GET /api/features."""
+"""GET /api/status, GET /api/features and POST /api/core/capabilities."""
 
 from __future__ import annotations
 
@@ -9,7 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases import KIBANA_VERSION, __version__
-from opencases.kibana.http import ApiRoute, OptOut, Requires, json_response
+from opencases.kibana.http import ApiRoute, OptOut, Requires, decode_body, json_response
+from opencases.kibana.validation import RequestStruct
+from opencases.security.authorization import Level, owners_in_space
 from opencases.security.context import RequestContext
 from opencases.security.features import CATEGORY_LABELS, FEATURES, Feature
 
@@ -69,6 +71,64 @@ async def features(request: Request, context: RequestContext) -> Response:
     return json_response([_feature(feature) for feature in FEATURES])
 
 
+class CapabilitiesRequest(RequestStruct, kw_only=True):
+    """Body of POST /api/core/capabilities: the applications the page asks about."""
+
+    applications: list[str]
+
+
+# Kibana's Cases capabilities (x-pack/.../cases/common/constants) and the level each needs.
+_CASES_CAPABILITIES = {
+    "read_cases": Level.READ,
+    "create_cases": Level.ALL,
+    "update_cases": Level.ALL,
+    "delete_cases": Level.ALL,
+    "push_cases": Level.ALL,
+    "cases_connectors": Level.READ,
+    "cases_settings": Level.ALL,
+    "create_comment": Level.ALL,
+    "case_reopen": Level.ALL,
+    "cases_assign": Level.ALL,
+}
+
+
+async def capabilities(request: Request, context: RequestContext) -> Response:
+    """POST /api/core/capabilities: what the caller's pages may offer in this space."""
+    await decode_body(
+        request,
+        CapabilitiesRequest,
+        limit=context.settings.max_payload_bytes,
+        style="config-schema",
+    )
+    privileges = await context.privileges()
+    owners = set(owners_in_space(context.space))
+    body: dict[str, object] = {"navLinks": {}, "catalogue": {}}
+    for feature in FEATURES:
+        granted = privileges.level(feature.id)
+        if feature.owner is not None:
+            if feature.owner not in owners:
+                granted = Level.NONE
+            # Kibana's newest Cases features are versioned (generalCasesV3, ...).
+            body[f"{feature.id}V3"] = {
+                name: granted >= needed for name, needed in _CASES_CAPABILITIES.items()
+            }
+        else:
+            body[feature.id] = {
+                "show": granted >= Level.READ,
+                "execute": granted >= Level.READ,
+                "save": granted >= Level.ALL,
+                "delete": granted >= Level.ALL,
+            }
+    body["management"] = {
+        "insightsAndAlerting": {
+            "triggersActionsConnectors": privileges.level("actions") >= Level.READ,
+            "cases": privileges.level("generalCases") >= Level.READ and "cases" in owners,
+        },
+        "kibana": {"spaces": privileges.superuser},
+    }
+    return json_response(body)
+
+
 ROUTES = [
     ApiRoute(
         method="GET",
@@ -85,5 +145,14 @@ ROUTES = [
         summary="Get features",
         tag="system",
         authz=Requires("api", "read_features"),
+    ),
+    ApiRoute(
+        method="POST",
+        path="/api/core/capabilities",
+        handler=capabilities,
+        summary="Get the caller's capabilities in the space",
+        tag="system",
+        authz=OptOut("the caller's own capabilities"),
+        body=CapabilitiesRequest,
     ),
 ]

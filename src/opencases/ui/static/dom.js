@@ -1,0 +1,62 @@
+// Building the page: elements from data, text as text (never parsed as HTML).
+
+/** An element: h('a', {href, class: 'x', onclick}, 'text', child, [more]). */
+export function h(tag, attributes = {}, ...children) {
+  const element = document.createElement(tag);
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name.startsWith('on') && typeof value === 'function') {
+      element.addEventListener(name.slice(2), value);
+    } else if (name === 'dataset') {
+      Object.assign(element.dataset, value);
+    } else if (name in element && typeof value !== 'string') {
+      element[name] = value;
+    } else {
+      element.setAttribute(name, value === true ? '' : String(value));
+    }
+  }
+  append(element, children);
+  return element;
+}
+
+function append(element, children) {
+  for (const child of children) {
+    if (child === undefined || child === null || child === false) continue;
+    if (Array.isArray(child)) append(element, child);
+    else element.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+}
+
+/** Replace what `element` holds. */
+export function replace(element, ...children) {
+  element.replaceChildren();
+  append(element, children);
+  return element;
+}
+
+/** A date as the reader's locale shows it (with the ISO time on hover). */
+export function when(iso) {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  return h('time', { datetime: iso, title: iso }, new Date(iso).toLocaleString());
+}
+
+/** A status badge. */
+export function statusBadge(status) {
+  const words = { open: 'Open', 'in-progress': 'In progress', closed: 'Closed' };
+  return h('span', { class: `badge status-${status}` }, words[status] ?? status);
+}
+
+/** A severity badge. */
+export function severityBadge(severity) {
+  const words = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
+  return h('span', { class: `badge severity-${severity}` }, words[severity] ?? severity);
+}
+
+/** A message at the top of the main area: an error, or news of something done. */
+export function flash(message, kind = 'error') {
+  const main = document.getElementById('main');
+  main.querySelector('.flash')?.remove();
+  const note = h('p', { class: `flash ${kind}`, role: kind === 'error' ? 'alert' : 'status' }, message);
+  main.prepend(note);
+  return note;
+}

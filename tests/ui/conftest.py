@@ -1,0 +1,125 @@
+"""The web UI in a real browser: Debian's chromium, driven by Playwright, against a server.
+
+One server per backend and module, one browser per test process; each test works in a
+space of its own (`space` fixture), so tests share the server without seeing each other.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
+
+from tests.conftest import BACKENDS, fresh_database, unused_port
+from tests.server import OPENCASES, running
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PASSWORD = "ui-elastic-password"
+ENCRYPTION_KEY = "an-encryption-key-for-the-ui-tests-0123456789"
+# Bounds for a stuck page, not speed assertions: Playwright waits for what a test expects.
+TIMEOUT_MS = 15_000
+
+pytestmark = pytest.mark.e2e
+
+
+@dataclass(frozen=True)
+class Server:
+    """A running OpenCases, and an API client as `elastic`."""
+
+    url: str
+    api: httpx.Client
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """OpenCases on a fresh database of each backend, for the module's tests."""
+    directory = tmp_path_factory.mktemp("ui")
+    port = unused_port()
+    with fresh_database(request.param, directory) as database_url:
+        env = {
+            "OPENCASES_DATABASE_URL": database_url,
+            "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
+            "OPENCASES_ENCRYPTION_KEY": ENCRYPTION_KEY,
+        }
+        with running(
+            [str(OPENCASES), "serve"], port=port, env=env, log_file=directory / "server.log"
+        ):
+            url = f"http://127.0.0.1:{port}"
+            headers = {"kbn-xsrf": "true", "x-elastic-internal-origin": "Kibana"}
+            with httpx.Client(base_url=url, auth=("elastic", PASSWORD), headers=headers) as api:
+                yield Server(url=url, api=api)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Playwright]:
+    """Playwright, for the test process."""
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Playwright) -> Iterator[Browser]:
+    """Debian's chromium, headless (Playwright never downloads a browser here)."""
+    assert Path(CHROMIUM).exists(), "chromium is missing: `make install` installs it"
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+    yield browser
+    browser.close()
+
+
+@pytest.fixture
+def page(browser: Browser, server: Server) -> Iterator[Page]:
+    """A new browser window (its own cookies) on the server."""
+    context = browser.new_context(base_url=server.url)
+    context.set_default_timeout(TIMEOUT_MS)
+    expect.set_options(timeout=TIMEOUT_MS)
+    window = context.new_page()
+    errors: list[str] = []
+    window.on("pageerror", lambda error: errors.append(str(error)))
+    yield window
+    context.close()
+    assert errors == [], f"the page's scripts failed: {errors}"
+
+
+@pytest.fixture
+def space(server: Server) -> str:
+    """A new space for the test; its path prefix (`/s/<id>`)."""
+    space_id = f"ui-{uuid.uuid4().hex[:10]}"
+    response = server.api.post("/api/spaces/space", json={"id": space_id, "name": space_id})
+    assert response.status_code == 200, response.text
+    return f"/s/{space_id}"
+
+
+def sign_in(
+    page: Page, username: str = "elastic", password: str = PASSWORD, *, path: str = "/"
+) -> None:
+    """Open `path`, sign in on the login page it leads to, and wait to be back."""
+    page.goto(path)
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.locator("#user-name")).to_have_text(username)
+
+
+def create_case(server: Server, space: str, **fields: Any) -> dict[str, Any]:
+    """A case made through the API in `space`."""
+    body = {
+        "title": "A case",
+        "description": "What happened.",
+        "tags": [],
+        "connector": {"id": "none", "name": "none", "type": ".none", "fields": None},
+        "settings": {"syncAlerts": False},
+        "owner": "cases",
+        **fields,
+    }
+    response = server.api.post(f"{space}/api/cases", json=body)
+    assert response.status_code == 200, response.text
+    return dict(response.json())

@@ -1,0 +1,89 @@
+"""Signing in and out, the shell's navigation, spaces and what a role may see."""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+from playwright.sync_api import Page, expect
+
+from tests.ui.conftest import PASSWORD, Server, sign_in
+
+CASES = "/app/management/insightsAndAlerting/cases"
+
+
+def test_the_root_asks_to_sign_in_and_then_shows_the_cases(page: Page, server: Server) -> None:
+    page.goto("/")
+    expect(page).to_have_url(f"{server.url}/login?next={quote('/', safe='')}")
+    sign_in(page, path=page.url)
+    expect(page).to_have_url(server.url + CASES)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cases")
+
+
+def test_a_wrong_password_is_said_as_kibana_says_it(page: Page) -> None:
+    page.goto("/login")
+    page.get_by_label("Username").fill("elastic")
+    page.get_by_label("Password").fill("not-the-password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("alert")).to_have_text(
+        "Username or password is incorrect. Please try again."
+    )
+    assert page.context.cookies() == []
+
+
+def test_a_page_asked_for_before_signing_in_is_shown_after(page: Page, space: str) -> None:
+    page.goto(f"{space}/app/security/cases")
+    assert "/login?next=" in page.url
+    sign_in(page, path=page.url)
+    assert page.url.endswith(f"{space}/app/security/cases")
+
+
+def test_the_session_cookie_is_http_only_and_logging_out_ends_it(
+    page: Page, server: Server
+) -> None:
+    sign_in(page)
+    [cookie] = page.context.cookies()
+    assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("sid", True, "Lax")
+    assert page.evaluate("document.cookie") == ""
+    page.locator("#user-name").click()
+    page.get_by_role("link", name="Log out").click()
+    expect(page.locator("#login-message")).to_have_text("You have logged out.")
+    # The old cookie opens nothing any more, anywhere.
+    response = page.request.get(
+        "/internal/security/me",
+        headers={"cookie": f"sid={cookie['value']}", "x-elastic-internal-origin": "Kibana"},
+    )
+    assert response.status == 401
+
+
+def test_the_space_switcher_moves_to_the_same_application_in_another_space(
+    page: Page, server: Server, space: str
+) -> None:
+    sign_in(page, path=f"{space}/app/observability/cases")
+    expect(page.get_by_label("Space")).to_have_value(space.removeprefix("/s/"))
+    page.get_by_label("Space").select_option("default")
+    expect(page).to_have_url(server.url + "/app/observability/cases")
+
+
+def test_a_role_sees_only_the_applications_it_may_read(page: Page, server: Server) -> None:
+    role = {
+        "elasticsearch": {},
+        "kibana": [{"feature": {"securitySolutionCases": ["read"]}, "spaces": ["*"]}],
+    }
+    assert server.api.put("/api/security/role/ui_security_reader", json=role).status_code == 204
+    user = {"username": "ui_reader", "password": "password1", "roles": ["ui_security_reader"]}
+    assert server.api.post("/internal/security/users/ui_reader", json=user).status_code == 200
+    sign_in(page, "ui_reader", "password1", path="/app/security/cases")
+    nav = page.get_by_role("navigation", name="Applications")
+    expect(nav.get_by_role("link")).to_have_text(["Security cases"])
+    page.goto(CASES)
+    expect(page.get_by_role("heading", level=1)).to_have_text("You cannot see these cases")
+
+
+def test_pages_are_served_with_a_strict_content_security_policy(page: Page) -> None:
+    response = page.goto("/login")
+    assert response is not None
+    policy = response.headers["content-security-policy"]
+    assert "script-src 'self';" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert PASSWORD not in page.content()

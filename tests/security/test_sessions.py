@@ -21,6 +21,7 @@ from starlette.applications import Starlette
 
 from opencases.app import create_app
 from opencases.db import Database
+from opencases.security.sessions import LoginThrottle
 from opencases.settings import Settings
 from tests.conftest import ELASTIC_PASSWORD, make_client, reset, snapshot
 
@@ -614,3 +615,53 @@ def test_same_site_none_needs_secure_cookies() -> None:
         msgspec.ValidationError, match='"SameSite: None" requires Secure connection'
     ):
         msgspec.convert({"same_site_cookies": "None"}, Settings)
+
+
+# --- guessing ------------------------------------------------------------------------------
+
+
+async def test_failed_logins_queue_the_next_ones_of_that_user_with_growing_turns(
+    app: Starlette, browser: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    body = {"username": "bob", "password": "password1", "roles": []}
+    assert (await client.post("/internal/security/users/bob", json=body)).status_code == 200
+    waits: list[float] = []
+    moment = [1000.0]
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        moment[0] += seconds
+
+    app.state.opencases.sessions.throttle = LoginThrottle(sleep=sleep, now=lambda: moment[0])
+    for _ in range(6):
+        response = await browser.post(LOGIN, json=login_body("bob", "wrong"))
+        assert (response.status_code, response.json()) == (401, es_401("bob"))
+    # Three free failures; then each attempt waits for the turn the one before it took.
+    assert waits == [0.5, 1.0]
+    # Another user is not slowed down.
+    await sign_in(browser)
+    assert waits == [0.5, 1.0]
+    # The right password too waits for its turn; then the user is forgotten.
+    await sign_in(browser, username="bob", password="password1")
+    assert waits == [0.5, 1.0, 2.0]
+    await sign_in(browser, username="bob", password="password1")
+    assert waits == [0.5, 1.0, 2.0]
+
+
+async def test_turns_are_forgotten_after_a_quiet_quarter_of_an_hour(
+    app: Starlette, browser: httpx.AsyncClient
+) -> None:
+    waits: list[float] = []
+    moment = [1000.0]
+
+    async def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        moment[0] += seconds
+
+    app.state.opencases.sessions.throttle = LoginThrottle(sleep=sleep, now=lambda: moment[0])
+    for _ in range(5):
+        await browser.post(LOGIN, json=login_body("elastic", "wrong"))
+    assert waits == [0.5]
+    moment[0] += 901
+    await sign_in(browser)
+    assert waits == [0.5]

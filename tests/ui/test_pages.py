@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import AsyncIterator
 
 import httpx
@@ -131,3 +132,18 @@ async def test_nothing_outside_the_ui_s_files_is_served(
         404,
         {"statusCode": 404, "error": "Not Found", "message": "Not Found"},
     )
+
+
+async def test_files_are_sent_gzipped_to_a_browser_that_takes_it(app: Starlette) -> None:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as raw:
+        plain = await raw.get("/ui/vendor/purify.es.mjs", headers={"accept-encoding": "identity"})
+        async with raw.stream(
+            "GET", "/ui/vendor/purify.es.mjs", headers={"accept-encoding": "gzip, br"}
+        ) as packed:
+            compressed = b"".join([chunk async for chunk in packed.aiter_raw()])
+    assert "content-encoding" not in plain.headers
+    assert packed.headers["content-encoding"] == "gzip"
+    assert packed.headers["vary"] == "accept-encoding"
+    assert gzip.decompress(compressed) == plain.content
+    assert len(compressed) < len(plain.content) / 3

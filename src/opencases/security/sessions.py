@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
@@ -80,6 +82,60 @@ class SessionEnded(Unauthorized):
         self.headers["set-cookie"] = clear_cookie
 
 
+class LoginThrottle:
+    """Slows password guessing: past a few failures for a username, its logins queue up.
+
+    Each login beyond the free ones takes a turn, each turn twice as long as the last (up
+    to a bound), whether the attempts come one after another or all at once. A success
+    ends it. Kept per process: with N workers a guesser gets N queues, no more.
+    """
+
+    FREE_FAILURES = 3
+    FIRST_TURN_SECONDS = 0.5
+    LONGEST_TURN_SECONDS = 8.0
+    FORGET_AFTER_SECONDS = 900.0
+
+    def __init__(
+        self,
+        *,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._sleep = sleep
+        self._now = now
+        # username -> (failures in a row, when its next turn starts)
+        self._failures: dict[str, tuple[int, float]] = {}
+
+    async def wait_turn(self, username: str) -> None:
+        """Wait for the username's next turn, if it has failed too often."""
+        now = self._now()
+        failures, next_turn = self._failures.get(username, (0, now))
+        if now - next_turn > self.FORGET_AFTER_SECONDS:
+            self._failures.pop(username, None)
+            return
+        if failures < self.FREE_FAILURES:
+            return
+        turn = min(
+            self.LONGEST_TURN_SECONDS,
+            self.FIRST_TURN_SECONDS * 2 ** (failures - self.FREE_FAILURES),
+        )
+        start = max(now, next_turn)
+        self._failures[username] = (failures, start + turn)
+        if start > now:
+            await self._sleep(start - now)
+
+    def failed(self, username: str) -> None:
+        """Count a failed login."""
+        if len(self._failures) >= CACHE_SIZE and username not in self._failures:
+            self._failures.pop(next(iter(self._failures)))
+        failures, next_turn = self._failures.get(username, (0, self._now()))
+        self._failures[username] = (failures + 1, next_turn)
+
+    def succeeded(self, username: str) -> None:
+        """Forget the failures of a user who logged in."""
+        self._failures.pop(username, None)
+
+
 @dataclass(slots=True)
 class _Remembered:
     principal: Principal
@@ -99,6 +155,7 @@ class Sessions:
     """
 
     def __init__(self, *, settings: Settings, authenticator: Authenticator, clock: Clock) -> None:
+        self.throttle = LoginThrottle()
         self._authenticator = authenticator
         self._clock = clock
         self._ttl = settings.auth_cache_seconds
@@ -129,9 +186,15 @@ class Sessions:
         self, db: Database, *, username: str, password: str, previous: str | None
     ) -> str:
         """A new session for a user's password (or Elasticsearch's 401): its cookie's value."""
-        principal, password_hash = await self._authenticator.verify_password(
-            db, username=username, password=password
-        )
+        await self.throttle.wait_turn(username)
+        try:
+            principal, password_hash = await self._authenticator.verify_password(
+                db, username=username, password=password
+            )
+        except Unauthorized:
+            self.throttle.failed(username)
+            raise
+        self.throttle.succeeded(username)
         value = secrets.token_urlsafe(32)
         now = self.now()
         async with db.transaction() as tx:

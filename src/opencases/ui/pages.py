@@ -6,6 +6,7 @@ client, with the session cookie: what the UI does, the API does, and the other w
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import mimetypes
 from collections.abc import Callable
@@ -54,6 +55,8 @@ class Page:
 @dataclass(frozen=True, slots=True)
 class _File:
     content: bytes
+    # Compressed once, when first asked for: most browsers accept it.
+    gzipped: bytes
     media_type: str
     etag: str
 
@@ -72,17 +75,26 @@ def _file(name: str) -> _File | None:
         media_type = "text/javascript"
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
-    return _File(content, media_type, '"' + hashlib.sha256(content).hexdigest()[:32] + '"')
+    etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
+    return _File(content, gzip.compress(content, mtime=0), media_type, etag)
 
 
 def _send(request: Request, name: str, *, cache_control: str) -> Response:
     file = _file(name)
     if file is None:
         raise NotFound()
-    headers = {**_PAGE_HEADERS, "cache-control": cache_control, "etag": file.etag}
+    headers = {
+        **_PAGE_HEADERS,
+        "cache-control": cache_control,
+        "etag": file.etag,
+        "vary": "accept-encoding",
+    }
     # Revalidated on every load: a new release is seen at once, an unchanged file costs a 304.
     if request.headers.get("if-none-match") == file.etag:
         return Response(status_code=304, headers=headers)
+    if "gzip" in request.headers.get("accept-encoding", ""):
+        headers["content-encoding"] = "gzip"
+        return Response(file.gzipped, media_type=file.media_type, headers=headers)
     return Response(file.content, media_type=file.media_type, headers=headers)
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from urllib.parse import quote
 
-from playwright.sync_api import Page, expect
+import httpx
+import pytest
+from playwright.sync_api import Browser, Page, expect
 
-from tests.ui.conftest import PASSWORD, Server, sign_in
+from tests.conftest import unused_port
+from tests.server import OPENCASES, running
+from tests.ui.conftest import PASSWORD, Server, create_case, sign_in
 
 CASES = "/app/management/insightsAndAlerting/cases"
 
@@ -87,3 +92,84 @@ def test_pages_are_served_with_a_strict_content_security_policy(page: Page) -> N
     assert "unsafe-inline" not in policy
     assert response.headers["x-content-type-options"] == "nosniff"
     assert PASSWORD not in page.content()
+
+
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """OpenCases with 2 worker processes on one SQLite database; its URL."""
+    directory = tmp_path_factory.mktemp("two-workers")
+    port = unused_port()
+    env = {
+        "OPENCASES_DATABASE_URL": f"sqlite:///{directory}/opencases.db",
+        "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
+    }
+    with running(
+        [str(OPENCASES), "serve", "--workers", "2"],
+        port=port,
+        env=env,
+        log_file=directory / "server.log",
+    ):
+        yield f"http://127.0.0.1:{port}"
+
+
+def test_signing_out_ends_the_session_on_every_worker(browser: Browser, two_workers: str) -> None:
+    context = browser.new_context(base_url=two_workers)
+    page = context.new_page()
+    sign_in(page)
+    [cookie] = context.cookies()
+    headers = {"cookie": f"sid={cookie['value']}", "x-elastic-internal-origin": "Kibana"}
+    # Each request on a new connection: the kernel spreads them over both workers.
+    for _ in range(20):
+        assert httpx.get(f"{two_workers}/internal/security/me", headers=headers).status_code == 200
+    page.locator("#user-name").click()
+    page.get_by_role("link", name="Log out").click()
+    expect(page.locator("#login-message")).to_have_text("You have logged out.")
+    answers = {
+        httpx.get(f"{two_workers}/internal/security/me", headers=headers).status_code
+        for _ in range(20)
+    }
+    assert answers == {401}
+    context.close()
+
+
+def test_a_write_forged_from_the_page_of_a_reader_is_refused(
+    page: Page, server: Server, space: str
+) -> None:
+    case = create_case(server, space, title="Not yours to change")
+    role = {
+        "elasticsearch": {},
+        "kibana": [{"feature": {"generalCases": ["read"]}, "spaces": ["*"]}],
+    }
+    assert server.api.put("/api/security/role/ui_forger", json=role).status_code == 204
+    user = {"username": "ui_forger", "password": "password1", "roles": ["ui_forger"]}
+    assert server.api.post("/internal/security/users/ui_forger", json=user).status_code == 200
+    sign_in(page, "ui_forger", "password1", path=f"{space}{CASES}")
+    answer = page.evaluate(
+        """async ([space, id, version]) => {
+            const response = await fetch(`${space}/api/cases`, {
+                method: 'PATCH',
+                headers: {'content-type': 'application/json', 'kbn-xsrf': 'forged'},
+                body: JSON.stringify({cases: [{id, version, title: 'Forged'}]}),
+            });
+            return [response.status, await response.json()];
+        }""",
+        [space, case["id"], case["version"]],
+    )
+    assert answer == [
+        403,
+        {
+            "statusCode": 403,
+            "error": "Forbidden",
+            "message": 'Unauthorized to update case with owners: "cases"',
+        },
+    ]
+    # Without kbn-xsrf, as a form of another site would send it: refused before anything.
+    status = page.evaluate(
+        """async (space) => (await fetch(`${space}/api/cases`, {method: 'PATCH',
+            headers: {'content-type': 'application/json'}, body: '{}'})).status""",
+        space,
+    )
+    assert status == 400
+    assert (
+        server.api.get(f"{space}/api/cases/{case['id']}").json()["title"] == "Not yours to change"
+    )

@@ -1,6 +1,6 @@
 """The web UI in a real browser: Debian's chromium, driven by Playwright, against a server.
 
-One server per backend and module, one browser per test process; each test works in a
+One server per backend and module, one browser per module; each test works in a
 space of its own (`space` fixture), so tests share the server without seeing each other.
 """
 
@@ -59,14 +59,17 @@ def server(
                 yield Server(url=url, api=api)
 
 
-@pytest.fixture(scope="session")
+# Module-scoped, not session-scoped: sync Playwright runs an event loop of its own in the
+# test process while it is started, and the async tests that a worker runs after a module
+# of browser tests need the loop to themselves.
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[Playwright]:
-    """Playwright, for the test process."""
+    """Playwright, for the module's tests."""
     with sync_playwright() as driver:
         yield driver
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Playwright) -> Iterator[Browser]:
     """Debian's chromium, headless (Playwright never downloads a browser here)."""
     assert Path(CHROMIUM).exists(), "chromium is missing: `make install` installs it"

@@ -172,6 +172,10 @@ PUSH_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-push-{os.getpid()
 SEEDED_CASES = 100_000
 CASE_SPACES = ("default", "bench-cases")
 FIND_TARGET = Target(min_requests_per_second=1000.0, max_p99_ms=100.0, every_database=True)
+# The web UI's pages: each request a page makes within the page's server time (the list
+# page's 100 ms; the case page's rounds of requests, each well under its 150 ms).
+PAGE_TARGET = Target(max_p99_ms=100.0, every_database=True)
+INTERNAL = {"x-elastic-internal-origin": "Kibana"}
 
 
 async def create_cases(client: httpx.AsyncClient, count: int, path: str) -> str:
@@ -206,11 +210,11 @@ async def comment_targets(client: httpx.AsyncClient) -> None:
     )
 
 
-async def commented_case(client: httpx.AsyncClient) -> None:
-    """A case with COMMENTS_ON_ONE_CASE comments, whose _find page is the target."""
+async def case_with_comments(client: httpx.AsyncClient) -> str:
+    """A new case with COMMENTS_ON_ONE_CASE comments; its id."""
     response = await client.post("/api/cases", json=CASE)
     response.raise_for_status()
-    case_id = response.json()["id"]
+    case_id: str = response.json()["id"]
     comment = msgspec.json.decode((BODIES / "post_comment.json").read_bytes())
     for _ in range(COMMENTS_ON_ONE_CASE // 100):
         response = await client.post(
@@ -219,10 +223,31 @@ async def commented_case(client: httpx.AsyncClient) -> None:
             headers={"x-elastic-internal-origin": "Kibana"},
         )
         response.raise_for_status()
+    return case_id
+
+
+async def commented_case(client: httpx.AsyncClient) -> None:
+    """A case with COMMENTS_ON_ONE_CASE comments, whose _find page is the target."""
+    case_id = await case_with_comments(client)
     path = f"/api/cases/{case_id}/comments/_find"
     first = (await client.get(path)).json()["comments"][0]["id"]
     # The answer's first id is its first comment's: the target goes back under that id.
     FIND_COMMENTS_TARGETS.write_text(f"{first}\t{path}\tnone\n" * 64)
+
+
+ACTIVITY_TARGETS = Path(tempfile.gettempdir()) / f"opencases-bench-activity-{os.getpid()}.tsv"
+# What the case page asks for its activity: a page of 100 user actions, oldest first.
+ACTIVITY_QUERY = "sortOrder=asc&perPage=100&page=1"
+
+
+async def commented_case_activity(client: httpx.AsyncClient) -> None:
+    """A case with COMMENTS_ON_ONE_CASE comments, whose activity page is the target."""
+    case_id = await case_with_comments(client)
+    path = f"/internal/cases/{case_id}/user_actions/_find?{ACTIVITY_QUERY}"
+    page = await client.get(path, headers={"x-elastic-internal-origin": "Kibana"})
+    page.raise_for_status()
+    first = page.json()["userActions"][0]["id"]
+    ACTIVITY_TARGETS.write_text(f"{first}\t{path}\tnone\n" * 64)
 
 
 async def push_targets(client: httpx.AsyncClient) -> None:
@@ -363,6 +388,15 @@ SCENARIOS: list[Scenario] = [
         target=Target(min_ratio=0.15, max_p99_ms=10.0),
     ),
     Scenario(
+        name="GET /internal/cases/{id}/user_actions/_find (case page, 1,000 comments)",
+        method="GET",
+        path="/internal/cases",
+        headers={**ELASTIC_AUTH, **INTERNAL},
+        setup=commented_case_activity,
+        targets_file=ACTIVITY_TARGETS,
+        target=PAGE_TARGET,
+    ),
+    Scenario(
         name="POST /api/cases/{id}/connector/{id}/_push (ServiceNow)",
         method="POST",
         path="/api/cases",
@@ -396,5 +430,17 @@ SCENARIOS: list[Scenario] = [
         headers=ELASTIC_AUTH,
         background_creates_per_second=20.0,
         target=FIND_TARGET,
+    ),
+    # What the list page asks besides _find, on the same 100,000 cases.
+    *(
+        Scenario(
+            name=f"GET {path} (list page, 100,000 cases)",
+            method="GET",
+            path=f"{path}?owner=securitySolution",
+            headers={**ELASTIC_AUTH, **INTERNAL},
+            background_creates_per_second=20.0,
+            target=PAGE_TARGET,
+        )
+        for path in ("/api/cases/tags", "/api/cases/reporters", "/internal/cases/categories")
     ),
 ]

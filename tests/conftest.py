@@ -9,6 +9,7 @@ import socket
 import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -123,7 +124,10 @@ def postgres_admin(statement: str) -> None:
         finally:
             await connection.close()
 
-    asyncio.run(run())
+    # In a thread of its own: the caller's thread may be running an event loop already
+    # (the browser tests' Playwright).
+    with ThreadPoolExecutor(max_workers=1) as thread:
+        thread.submit(lambda: asyncio.run(run())).result()
 
 
 @contextmanager

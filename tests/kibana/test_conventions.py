@@ -309,7 +309,9 @@ async def test_body_of_exactly_one_mebibyte_is_validated(
 
 
 @pytest.mark.parametrize("method", ["GET", "POST", "DELETE"])
-@pytest.mark.parametrize("path", ["/api/nope", "/", "/s/default/api/nope", "/api/spaces/space/a/b"])
+@pytest.mark.parametrize(
+    "path", ["/api/nope", "/nope", "/s/default/api/nope", "/api/spaces/space/a/b"]
+)
 async def test_unknown_route_is_not_found_with_or_without_credentials(
     client: httpx.AsyncClient, anonymous: httpx.AsyncClient, method: str, path: str
 ) -> None:

@@ -26,7 +26,13 @@ ENCRYPTION_KEY = "an-encryption-key-for-the-ui-tests-0123456789"
 # Bounds for a stuck page, not speed assertions: Playwright waits for what a test expects.
 TIMEOUT_MS = 15_000
 
-pytestmark = pytest.mark.e2e
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark the tests that start a server as end-to-end (`-m "not e2e"` leaves them out)."""
+    for item in items:
+        names = getattr(item, "fixturenames", ())
+        if "server" in names or "two_workers" in names:
+            item.add_marker(pytest.mark.e2e)
 
 
 @dataclass(frozen=True)
@@ -102,6 +108,27 @@ def space(server: Server) -> str:
 
 
 def sign_in(
+    page: Page, username: str = "elastic", password: str = PASSWORD, *, path: str = "/"
+) -> None:
+    """Sign in as the login page does (Kibana's login route), then open `path`.
+
+    The browser's own cookie jar keeps the session; tests/ui/test_shell.py signs in
+    through the page itself.
+    """
+    login = {
+        "providerType": "basic",
+        "providerName": "basic",
+        "currentURL": "/login",
+        "params": {"username": username, "password": password},
+    }
+    headers = {"kbn-xsrf": "true", "x-elastic-internal-origin": "Kibana"}
+    response = page.request.post("/internal/security/login", data=login, headers=headers)
+    assert response.ok, response.text()
+    page.goto(path)
+    expect(page.locator("#user-name")).to_have_text(username)
+
+
+def sign_in_on_the_login_page(
     page: Page, username: str = "elastic", password: str = PASSWORD, *, path: str = "/"
 ) -> None:
     """Open `path`, sign in on the login page it leads to, and wait to be back."""

@@ -15,6 +15,9 @@ from playwright.sync_api import Page, expect
 from tests.ui.conftest import Server, create_case, sign_in
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+# What a page draws does not depend on the database: the server runs on SQLite alone.
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
 CASES = "/app/management/insightsAndAlerting/cases"
 
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import os
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
 from starlette.applications import Starlette
 
+from opencases.ui import pages
 from opencases.ui.pages import CONTENT_SECURITY_POLICY
 from tests.conftest import ELASTIC_PASSWORD, make_client
 
@@ -147,3 +150,20 @@ async def test_files_are_sent_gzipped_to_a_browser_that_takes_it(app: Starlette)
     assert packed.headers["vary"] == "accept-encoding"
     assert gzip.decompress(compressed) == plain.content
     assert len(compressed) < len(plain.content) / 3
+
+
+async def test_a_file_changed_on_disk_is_served_anew(
+    anonymous: httpx.AsyncClient, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pages, "_STATIC", tmp_path)
+    script = tmp_path / "changing.js"
+    script.write_text("export const version = 1;\n")
+    first = await anonymous.get("/ui/changing.js")
+    script.write_text("export const version = 2;\n")
+    os.utime(script, ns=(0, script.stat().st_mtime_ns + 1_000_000))
+    second = await anonymous.get("/ui/changing.js")
+    assert (first.text, second.text) == (
+        "export const version = 1;\n",
+        "export const version = 2;\n",
+    )
+    assert first.headers["etag"] != second.headers["etag"]

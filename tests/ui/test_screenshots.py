@@ -9,9 +9,13 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Page, expect
 
 from tests.ui.conftest import Server, create_case, sign_in
+
+# What a page draws does not depend on the database: the server runs on SQLite alone.
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 CASES = "/app/security/cases"
 CONNECTORS = "/app/management/insightsAndAlerting/triggersActionsConnectors/connectors"

@@ -11,7 +11,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import unused_port
 from tests.server import OPENCASES, running
-from tests.ui.conftest import PASSWORD, Server, create_case, sign_in
+from tests.ui.conftest import PASSWORD, Server, create_case, sign_in, sign_in_on_the_login_page
 
 CASES = "/app/management/insightsAndAlerting/cases"
 
@@ -19,7 +19,7 @@ CASES = "/app/management/insightsAndAlerting/cases"
 def test_the_root_asks_to_sign_in_and_then_shows_the_cases(page: Page, server: Server) -> None:
     page.goto("/")
     expect(page).to_have_url(f"{server.url}/login?next={quote('/', safe='')}")
-    sign_in(page, path=page.url)
+    sign_in_on_the_login_page(page, path=page.url)
     expect(page).to_have_url(server.url + CASES)
     expect(page.get_by_role("heading", level=1)).to_have_text("Cases")
 
@@ -38,14 +38,14 @@ def test_a_wrong_password_is_said_as_kibana_says_it(page: Page) -> None:
 def test_a_page_asked_for_before_signing_in_is_shown_after(page: Page, space: str) -> None:
     page.goto(f"{space}/app/security/cases")
     assert "/login?next=" in page.url
-    sign_in(page, path=page.url)
+    sign_in_on_the_login_page(page, path=page.url)
     assert page.url.endswith(f"{space}/app/security/cases")
 
 
 def test_the_session_cookie_is_http_only_and_logging_out_ends_it(
     page: Page, server: Server
 ) -> None:
-    sign_in(page)
+    sign_in_on_the_login_page(page)
     [cookie] = page.context.cookies()
     assert (cookie["name"], cookie["httpOnly"], cookie["sameSite"]) == ("sid", True, "Lax")
     assert page.evaluate("document.cookie") == ""

@@ -12,6 +12,9 @@ from playwright.sync_api import ConsoleMessage, Page, expect
 
 from tests.ui.conftest import Server, create_case, sign_in
 
+# What a page draws does not depend on the database: the server runs on SQLite alone.
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
+
 CASES = "/app/management/insightsAndAlerting/cases"
 CONNECTORS = "/app/management/insightsAndAlerting/triggersActionsConnectors/connectors"
 SCRIPT = "<script>window.__xss = 1</script>"

@@ -9,10 +9,10 @@ from __future__ import annotations
 import gzip
 import hashlib
 import mimetypes
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
+from pathlib import Path
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -40,7 +40,7 @@ _PAGE_HEADERS = {
     "x-frame-options": "SAMEORIGIN",
     "cross-origin-opener-policy": "same-origin",
 }
-_STATIC = resources.files("opencases.ui") / "static"
+_STATIC = Path(__file__).parent / "static"
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,19 +55,30 @@ class Page:
 @dataclass(frozen=True, slots=True)
 class _File:
     content: bytes
-    # Compressed once, when first asked for: most browsers accept it.
+    # Compressed once, when read: most browsers accept it.
     gzipped: bytes
     media_type: str
     etag: str
 
 
-@cache
+# Each file as last read, by name, with the modification time it was read at: a file
+# changed on disk (a new release, an edit while developing) is read again.
+_files: dict[str, tuple[int, _File]] = {}
+
+
 def _file(name: str) -> _File | None:
-    """A file of the UI, read once, or None when there is no such file."""
+    """A file of the UI, or None when there is no such file."""
     if not name or name.startswith(".") or "/" in name.removeprefix("vendor/"):
         return None
     path = _STATIC.joinpath(*name.split("/"))
-    if not path.is_file():
+    try:
+        status = path.stat()
+    except OSError:
+        return None
+    cached = _files.get(name)
+    if cached is not None and cached[0] == status.st_mtime_ns:
+        return cached[1]
+    if not stat.S_ISREG(status.st_mode):
         return None
     content = path.read_bytes()
     media_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
@@ -76,7 +87,9 @@ def _file(name: str) -> _File | None:
     if media_type.startswith("text/"):
         media_type += "; charset=utf-8"
     etag = '"' + hashlib.sha256(content).hexdigest()[:32] + '"'
-    return _File(content, gzip.compress(content, mtime=0), media_type, etag)
+    file = _File(content, gzip.compress(content, mtime=0), media_type, etag)
+    _files[name] = (status.st_mtime_ns, file)
+    return file
 
 
 def _send(request: Request, name: str, *, cache_control: str) -> Response:

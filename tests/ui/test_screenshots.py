@@ -22,8 +22,11 @@ CONNECTORS = "/app/management/insightsAndAlerting/triggersActionsConnectors/conn
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
-def test_every_page_is_pictured(page: Page, server: Server, space: str, tmp_path: Path) -> None:
+def test_every_page_is_pictured(page: Page, server: Server, tmp_path: Path) -> None:
     folder = Path(os.environ.get("OPENCASES_SCREENSHOTS") or tmp_path)
+    created = server.api.post("/api/spaces/space", json={"id": "soc", "name": "SOC"})
+    assert created.status_code == 200, created.text
+    space = "/s/soc"
     folder.mkdir(parents=True, exist_ok=True)
     page.set_viewport_size({"width": 1280, "height": 860})
     connector = server.api.post(

@@ -6,10 +6,13 @@ space of its own (`space` fixture), so tests share the server without seeing eac
 
 from __future__ import annotations
 
+import json
 import shutil
+import threading
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -153,3 +156,71 @@ def create_case(server: Server, space: str, **fields: Any) -> dict[str, Any]:
     response = server.api.post(f"{space}/api/cases", json=body)
     assert response.status_code == 200, response.text
     return dict(response.json())
+
+
+class ExternalSystem(BaseHTTPRequestHandler):
+    """A case system a `.cases-webhook` connector pushes to: one incident, INC001."""
+
+    def answer(self, status: int, body: dict[str, Any]) -> None:
+        self.rfile.read(int(self.headers.get("content-length") or 0))
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_POST(self) -> None:
+        self.answer(201, {"id": "1"})
+
+    def do_PUT(self) -> None:
+        self.answer(200, {"id": "1"})
+
+    def do_GET(self) -> None:
+        self.answer(200, {"id": "1", "key": "INC001"})
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def external() -> Iterator[str]:
+    """The external case system's URL."""
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ExternalSystem)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+def webhook_connector(server: Server, space: str, base: str) -> dict[str, Any]:
+    """A `.cases-webhook` connector to the system at `base`, as a case's connector."""
+    incident = base + "/issues/{{{external.system.id}}}"
+    config = {
+        "createIncidentUrl": f"{base}/issues",
+        "createIncidentMethod": "post",
+        "createIncidentJson": '{"title":{{{case.title}}}}',
+        "createIncidentResponseKey": "id",
+        "getIncidentUrl": incident,
+        "getIncidentResponseExternalTitleKey": "key",
+        "viewIncidentUrl": base + "/view/{{{external.system.title}}}",
+        "updateIncidentUrl": incident,
+        "updateIncidentMethod": "put",
+        "updateIncidentJson": '{"title":{{{case.title}}}}',
+        "hasAuth": False,
+    }
+    body = {
+        "name": "Tracker",
+        "connector_type_id": ".cases-webhook",
+        "config": config,
+        "secrets": {},
+    }
+    response = server.api.post(f"{space}/api/actions/connector", json=body)
+    assert response.status_code == 200, response.text
+    return {
+        "id": response.json()["id"],
+        "name": "Tracker",
+        "type": ".cases-webhook",
+        "fields": None,
+    }

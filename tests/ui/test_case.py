@@ -5,17 +5,12 @@ Each test does something on the page, then asks the API what the server now hold
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-import pytest
 from playwright.sync_api import Dialog, Locator, Page, expect
 
-from tests.ui.conftest import PASSWORD, Server, create_case, sign_in
+from tests.ui.conftest import PASSWORD, Server, create_case, sign_in, webhook_connector
 
 USER_PASSWORD = "a-ui-test-password"
 CASES = "/app/management/insightsAndAlerting/cases"
@@ -377,74 +372,6 @@ def test_deleting_the_case_goes_back_to_the_list(page: Page, server: Server, spa
 
     expect(page).to_have_url(f"{server.url}{space}{CASES}")
     assert server.api.get(f"{space}/api/cases/{case['id']}").status_code == 404
-
-
-class ExternalSystem(BaseHTTPRequestHandler):
-    """A case system a `.cases-webhook` connector pushes to: one incident, INC001."""
-
-    def answer(self, status: int, body: dict[str, Any]) -> None:
-        self.rfile.read(int(self.headers.get("content-length") or 0))
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def do_POST(self) -> None:
-        self.answer(201, {"id": "1"})
-
-    def do_PUT(self) -> None:
-        self.answer(200, {"id": "1"})
-
-    def do_GET(self) -> None:
-        self.answer(200, {"id": "1", "key": "INC001"})
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass
-
-
-@pytest.fixture
-def external() -> Iterator[str]:
-    """The external case system's URL."""
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), ExternalSystem)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
-
-
-def webhook_connector(server: Server, space: str, base: str) -> dict[str, Any]:
-    """A `.cases-webhook` connector to the system at `base`, as a case's connector."""
-    incident = base + "/issues/{{{external.system.id}}}"
-    config = {
-        "createIncidentUrl": f"{base}/issues",
-        "createIncidentMethod": "post",
-        "createIncidentJson": '{"title":{{{case.title}}}}',
-        "createIncidentResponseKey": "id",
-        "getIncidentUrl": incident,
-        "getIncidentResponseExternalTitleKey": "key",
-        "viewIncidentUrl": base + "/view/{{{external.system.title}}}",
-        "updateIncidentUrl": incident,
-        "updateIncidentMethod": "put",
-        "updateIncidentJson": '{"title":{{{case.title}}}}',
-        "hasAuth": False,
-    }
-    body = {
-        "name": "Tracker",
-        "connector_type_id": ".cases-webhook",
-        "config": config,
-        "secrets": {},
-    }
-    response = server.api.post(f"{space}/api/actions/connector", json=body)
-    assert response.status_code == 200, response.text
-    return {
-        "id": response.json()["id"],
-        "name": "Tracker",
-        "type": ".cases-webhook",
-        "fields": None,
-    }
 
 
 def test_a_push_opens_the_incident_then_says_when_it_is_out_of_date(

@@ -74,7 +74,7 @@ async def test_a_signed_in_browser_gets_the_shell_with_the_security_headers(
     assert '<script type="module" src="/ui/app.js"></script>' in response.text
     assert response.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
     assert response.headers["x-content-type-options"] == "nosniff"
-    assert response.headers["x-frame-options"] == "SAMEORIGIN"
+    assert response.headers["x-frame-options"] == "DENY"
     assert response.headers["cache-control"] == "no-store"
 
 

@@ -28,16 +28,16 @@ CASES_APPS = {
 }
 CONNECTORS_APP = "/app/management/insightsAndAlerting/triggersActionsConnectors/connectors"
 # What a browser may load and run on a page: this server's files, nothing inline, no
-# frames of other sites; images also as data: URLs (avatars, pasted screenshots).
+# frames at all; images also as data: URLs (avatars, pasted screenshots).
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:;"
-    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'self'"
+    " object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 )
 _PAGE_HEADERS = {
     "content-security-policy": CONTENT_SECURITY_POLICY,
     "x-content-type-options": "nosniff",
     "referrer-policy": "strict-origin-when-cross-origin",
-    "x-frame-options": "SAMEORIGIN",
+    "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
 }
 _STATIC = Path(__file__).parent / "static"

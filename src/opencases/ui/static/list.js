@@ -63,13 +63,14 @@ export async function render(main, context) {
 
   const select = (name, label, options, { all = 'All' } = {}) =>
     h(
-      'label',
+      'span',
       {},
-      label,
+      h('label', { for: `filter-${name}` }, label),
       ' ',
       h(
         'select',
         {
+          id: `filter-${name}`,
           name,
           onchange: (event) => {
             state[name] = event.target.value;
@@ -133,8 +134,12 @@ export async function render(main, context) {
     table,
   );
 
+  // Each load is numbered: an answer that comes after a newer load's is dropped.
+  let loads = 0;
+
   async function load() {
     writeState(state);
+    const current = ++loads;
     let found;
     try {
       found = await api('GET', '/api/cases/_find', {
@@ -154,9 +159,10 @@ export async function render(main, context) {
         },
       });
     } catch (error) {
-      flash(error.message);
+      if (current === loads) flash(error.message);
       return;
     }
+    if (current !== loads) return;
     selected.clear();
     replace(
       counts,
@@ -302,13 +308,11 @@ export async function render(main, context) {
         'nav',
         { class: 'pager', 'aria-label': 'Pages' },
         h('span', { class: 'muted' }, `Showing ${found.cases.length} of ${found.total} cases`),
+        h('label', { for: 'rows-per-page' }, 'Rows per page'),
         h(
-          'label',
-          {},
-          'Rows per page ',
-          h(
             'select',
             {
+              id: 'rows-per-page',
               onchange: (event) => {
                 state.perPage = Number(event.target.value);
                 state.page = 1;
@@ -316,7 +320,6 @@ export async function render(main, context) {
               },
             },
             PER_PAGE.map((size) => h('option', { value: size, selected: size === state.perPage }, size)),
-          ),
         ),
         h('button', { type: 'button', disabled: state.page <= 1, onclick: () => { state.page -= 1; load(); } }, 'Previous page'),
         h('span', {}, `Page ${state.page} of ${pages}`),

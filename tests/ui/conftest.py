@@ -142,6 +142,29 @@ def sign_in_on_the_login_page(
     expect(page.locator("#user-name")).to_have_text(username)
 
 
+USER_PASSWORD = "a-ui-test-password"
+
+
+def read_only(feature: str) -> list[dict[str, Any]]:
+    """A role's Kibana privileges: `read` on one feature in every space."""
+    return [{"feature": {feature: ["read"]}, "spaces": ["*"]}]
+
+
+def make_user(
+    server: Server, kibana: list[dict[str, Any]], *, username: str | None = None, **fields: Any
+) -> str:
+    """A new user with a role of its own granting `kibana`, password USER_PASSWORD; its name."""
+    name = username or f"ui_user_{uuid.uuid4().hex[:8]}"
+    role = server.api.put(
+        f"/api/security/role/{name}_role", json={"elasticsearch": {}, "kibana": kibana}
+    )
+    assert role.status_code == 204, role.text
+    user = {"username": name, "password": USER_PASSWORD, "roles": [f"{name}_role"], **fields}
+    made = server.api.post(f"/internal/security/users/{name}", json=user)
+    assert made.status_code == 200, made.text
+    return name
+
+
 def create_case(server: Server, space: str, **fields: Any) -> dict[str, Any]:
     """A case made through the API in `space`."""
     body = {

@@ -10,9 +10,17 @@ from typing import Any
 
 from playwright.sync_api import Dialog, Locator, Page, expect
 
-from tests.ui.conftest import PASSWORD, Server, create_case, sign_in, webhook_connector
+from tests.ui.conftest import (
+    PASSWORD,
+    USER_PASSWORD,
+    Server,
+    create_case,
+    make_user,
+    read_only,
+    sign_in,
+    webhook_connector,
+)
 
-USER_PASSWORD = "a-ui-test-password"
 CASES = "/app/management/insightsAndAlerting/cases"
 NO_CONNECTOR = {"id": "none", "name": "none", "type": ".none", "fields": None}
 
@@ -55,20 +63,6 @@ def add_comment(server: Server, space: str, case_id: str, text: str) -> dict[str
     response = server.api.post(f"{space}/api/cases/{case_id}/comments", json=body)
     assert response.status_code == 200, response.text
     return dict(response.json())
-
-
-def make_user(server: Server, username: str, privilege: str, **fields: str) -> str:
-    """A user whose role has `privilege` (`all`, `read`) on Cases in every space."""
-    feature = {"feature": {"generalCases": [privilege]}, "spaces": ["*"]}
-    role = server.api.put(
-        f"/api/security/role/{username}_role", json={"elasticsearch": {}, "kibana": [feature]}
-    )
-    assert role.status_code == 204, role.text
-    roles = [f"{username}_role"]
-    user = {"username": username, "password": USER_PASSWORD, "roles": roles, **fields}
-    made = server.api.post(f"/internal/security/users/{username}", json=user)
-    assert made.status_code == 200, made.text
-    return username
 
 
 def events(page: Page) -> Locator:
@@ -261,7 +255,12 @@ def test_custom_fields_are_set_as_configured(page: Page, server: Server, space: 
 
 def test_a_user_is_assigned_and_unassigned(page: Page, server: Server, space: str) -> None:
     suffix = uuid.uuid4().hex[:8]
-    username = make_user(server, f"ui_alice_{suffix}", "all", full_name=f"Alice {suffix}")
+    username = make_user(
+        server,
+        [{"feature": {"generalCases": ["all"]}, "spaces": ["*"]}],
+        username=f"ui_alice_{suffix}",
+        full_name=f"Alice {suffix}",
+    )
     case = create_case(server, space)
     open_case(page, space, case)
 
@@ -426,7 +425,7 @@ def test_a_failed_push_shows_kibanas_message_and_changes_nothing(
 def test_a_reader_sees_the_case_but_no_control_to_change_it(
     page: Page, server: Server, space: str
 ) -> None:
-    username = make_user(server, f"ui_reader_{uuid.uuid4().hex[:8]}", "read")
+    username = make_user(server, read_only("generalCases"))
     connector = webhook_connector(server, space, "http://127.0.0.1:9")
     case = create_case(server, space, connector=connector, tags=["seen"])
     add_comment(server, space, case["id"], "Read **me**")

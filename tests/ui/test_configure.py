@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.ui.conftest import Server, sign_in
+from tests.ui.conftest import USER_PASSWORD, Server, make_user, read_only, sign_in
 
 CASES = "/app/management/insightsAndAlerting/cases"
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -160,15 +160,8 @@ def test_a_reader_sees_the_settings_but_cannot_save_them(
         },
     )
     assert saved.status_code == 200, saved.text
-    name = f"ui_settings_reader_{uuid.uuid4().hex[:6]}"
-    role = {
-        "elasticsearch": {},
-        "kibana": [{"feature": {"generalCases": ["read"]}, "spaces": ["*"]}],
-    }
-    assert server.api.put(f"/api/security/role/{name}", json=role).status_code == 204
-    user = {"username": name, "password": "password1", "roles": [name]}
-    assert server.api.post(f"/internal/security/users/{name}", json=user).status_code == 200
-    sign_in(page, name, "password1", path=f"{space}{CASES}/configure")
+    name = make_user(server, read_only("generalCases"))
+    sign_in(page, name, USER_PASSWORD, path=f"{space}{CASES}/configure")
     expect(page.locator("main .notice")).to_have_text(
         "Your role lets you see these settings, not change them."
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.ui.conftest import Server, sign_in
+from tests.ui.conftest import USER_PASSWORD, Server, make_user, read_only, sign_in
 
 CONNECTORS = "/app/management/insightsAndAlerting/triggersActionsConnectors/connectors"
 # Nothing listens on the discard port: runs fail at once, with the API's own error.
@@ -146,12 +146,8 @@ def test_a_reader_may_test_but_not_change_connectors(
         },
     )
     assert created.status_code == 200, created.text
-    user = f"ui_actions_reader_{uuid.uuid4().hex[:6]}"
-    role = {"elasticsearch": {}, "kibana": [{"feature": {"actions": ["read"]}, "spaces": ["*"]}]}
-    assert server.api.put(f"/api/security/role/{user}", json=role).status_code == 204
-    body = {"username": user, "password": "password1", "roles": [user]}
-    assert server.api.post(f"/internal/security/users/{user}", json=body).status_code == 200
-    sign_in(page, user, "password1", path=f"{space}{CONNECTORS}")
+    user = make_user(server, read_only("actions"))
+    sign_in(page, user, USER_PASSWORD, path=f"{space}{CONNECTORS}")
     expect(page.get_by_role("row").filter(has_text=name)).to_contain_text("TheHive")
     expect(page.get_by_role("button", name=f"Test {name}")).to_be_visible()
     expect(page.get_by_role("button", name="Create connector")).to_have_count(0)

@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import Page, Request, expect
 
-from tests.ui.conftest import Server, sign_in
+from tests.ui.conftest import USER_PASSWORD, Server, make_user, read_only, sign_in
 
 CASES = "/app/management/insightsAndAlerting/cases"
 
@@ -152,7 +152,12 @@ def test_a_missing_required_field_is_refused_in_the_page_and_kibana_s_refusals_s
     page.get_by_label("Ticket (required)").fill("42")
     page.get_by_label("Tags").fill(long_tag)
     page.get_by_role("button", name="Create case").click()
+    # Next to the field the message names.
     expect(page.get_by_role("alert")).to_have_text(refused.json()["message"])
+    expect(page.get_by_label("Tags")).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field:has(input[name=tags]) [role=alert]")).to_have_text(
+        refused.json()["message"]
+    )
     assert len(posts) == 1
     expect(page.get_by_label("Title (required)")).to_have_value("Disk full")
     expect(page.get_by_label("Ticket (required)")).to_have_value("42")
@@ -199,15 +204,8 @@ def test_the_connector_and_its_fields_are_sent(page: Page, server: Server, space
 def test_a_role_that_may_not_create_cases_is_told_so(
     page: Page, server: Server, space: str
 ) -> None:
-    name = f"ui_create_reader_{uuid.uuid4().hex[:6]}"
-    role = {
-        "elasticsearch": {},
-        "kibana": [{"feature": {"generalCases": ["read"]}, "spaces": ["*"]}],
-    }
-    assert server.api.put(f"/api/security/role/{name}", json=role).status_code == 204
-    user = {"username": name, "password": "password1", "roles": [name]}
-    assert server.api.post(f"/internal/security/users/{name}", json=user).status_code == 200
-    sign_in(page, name, "password1", path=f"{space}{CASES}/create")
+    name = make_user(server, read_only("generalCases"))
+    sign_in(page, name, USER_PASSWORD, path=f"{space}{CASES}/create")
     expect(page.locator("main .notice")).to_have_text(
         "Your role does not let you create cases here."
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.ui.conftest import Server, create_case, sign_in
+from tests.ui.conftest import USER_PASSWORD, Server, create_case, make_user, read_only, sign_in
 
 CASES = "/app/management/insightsAndAlerting/cases"
 CASE_BODY = {
@@ -113,14 +113,8 @@ def test_a_reader_is_offered_no_create_settings_or_bulk_actions(
     page: Page, server: Server, space: str
 ) -> None:
     create_case(server, space, title="Read only")
-    role = {
-        "elasticsearch": {},
-        "kibana": [{"feature": {"generalCases": ["read"]}, "spaces": ["*"]}],
-    }
-    assert server.api.put("/api/security/role/ui_list_reader", json=role).status_code == 204
-    user = {"username": "ui_list_reader", "password": "password1", "roles": ["ui_list_reader"]}
-    assert server.api.post("/internal/security/users/ui_list_reader", json=user).status_code == 200
-    sign_in(page, "ui_list_reader", "password1", path=space + CASES)
+    reader = make_user(server, read_only("generalCases"))
+    sign_in(page, reader, USER_PASSWORD, path=space + CASES)
     expect(page.get_by_role("table", name="Cases")).to_contain_text("Read only")
     expect(page.get_by_role("link", name="Create case")).to_have_count(0)
     expect(page.get_by_role("link", name="Settings")).to_have_count(0)
@@ -131,17 +125,10 @@ def test_a_reader_is_offered_no_create_settings_or_bulk_actions(
 def test_the_status_assignee_and_reporter_filters_ask_the_api(
     page: Page, server: Server, space: str
 ) -> None:
-    role = {"elasticsearch": {}, "kibana": [{"base": ["all"], "spaces": ["*"]}]}
-    assert server.api.put("/api/security/role/ui_list_analyst", json=role).status_code == 204
-    analyst = {
-        "username": "ui_list_analyst",
-        "password": "password1",
-        "roles": ["ui_list_analyst"],
-        "full_name": "Ana Lyst",
-    }
-    made = server.api.post("/internal/security/users/ui_list_analyst", json=analyst)
-    assert made.status_code == 200, made.text
-    me = server.api.get("/internal/security/me", auth=("ui_list_analyst", "password1")).json()
+    analyst = make_user(
+        server, [{"base": ["all"], "spaces": ["*"]}], username="ui_list_analyst", full_name="Ana"
+    )
+    me = server.api.get("/internal/security/me", auth=(analyst, USER_PASSWORD)).json()
     assigned = create_case(server, space, title="Assigned", assignees=[{"uid": me["profile_uid"]}])
     closed = create_case(server, space, title="Closed one")
     server.api.patch(
@@ -150,7 +137,7 @@ def test_the_status_assignee_and_reporter_filters_ask_the_api(
     )
     reported = server.api.post(
         f"{space}/api/cases",
-        auth=("ui_list_analyst", "password1"),
+        auth=(analyst, USER_PASSWORD),
         json={**CASE_BODY, "title": "Reported by Ana"},
     )
     assert reported.status_code == 200, reported.text

@@ -11,7 +11,16 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.conftest import unused_port
 from tests.server import OPENCASES, running
-from tests.ui.conftest import PASSWORD, Server, create_case, sign_in, sign_in_on_the_login_page
+from tests.ui.conftest import (
+    PASSWORD,
+    USER_PASSWORD,
+    Server,
+    create_case,
+    make_user,
+    read_only,
+    sign_in,
+    sign_in_on_the_login_page,
+)
 
 CASES = "/app/management/insightsAndAlerting/cases"
 
@@ -70,14 +79,8 @@ def test_the_space_switcher_moves_to_the_same_application_in_another_space(
 
 
 def test_a_role_sees_only_the_applications_it_may_read(page: Page, server: Server) -> None:
-    role = {
-        "elasticsearch": {},
-        "kibana": [{"feature": {"securitySolutionCases": ["read"]}, "spaces": ["*"]}],
-    }
-    assert server.api.put("/api/security/role/ui_security_reader", json=role).status_code == 204
-    user = {"username": "ui_reader", "password": "password1", "roles": ["ui_security_reader"]}
-    assert server.api.post("/internal/security/users/ui_reader", json=user).status_code == 200
-    sign_in(page, "ui_reader", "password1", path="/app/security/cases")
+    reader = make_user(server, read_only("securitySolutionCases"))
+    sign_in(page, reader, USER_PASSWORD, path="/app/security/cases")
     nav = page.get_by_role("navigation", name="Applications")
     expect(nav.get_by_role("link")).to_have_text(["Security cases"])
     page.goto(CASES)
@@ -136,14 +139,8 @@ def test_a_write_forged_from_the_page_of_a_reader_is_refused(
     page: Page, server: Server, space: str
 ) -> None:
     case = create_case(server, space, title="Not yours to change")
-    role = {
-        "elasticsearch": {},
-        "kibana": [{"feature": {"generalCases": ["read"]}, "spaces": ["*"]}],
-    }
-    assert server.api.put("/api/security/role/ui_forger", json=role).status_code == 204
-    user = {"username": "ui_forger", "password": "password1", "roles": ["ui_forger"]}
-    assert server.api.post("/internal/security/users/ui_forger", json=user).status_code == 200
-    sign_in(page, "ui_forger", "password1", path=f"{space}{CASES}")
+    forger = make_user(server, read_only("generalCases"))
+    sign_in(page, forger, USER_PASSWORD, path=f"{space}{CASES}")
     answer = page.evaluate(
         """async ([space, id, version]) => {
             const response = await fetch(`${space}/api/cases`, {

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import msgspec
 from msgspec import UNSET
@@ -21,6 +21,7 @@ from opencases.cases.search import CaseFilter, Query, listed
 from opencases.cases.service import page_of, to_case
 from opencases.configure import service as configure_service
 from opencases.configure.schemas import CustomField, UserRef
+from opencases.db import Executor
 from opencases.kibana.errors import BadRequest
 from opencases.kibana.validation import given
 from opencases.security.authorization import Operation
@@ -177,28 +178,42 @@ def _check_custom_field_filter(*, key: str, kind: str | None, values: list[Any])
             raise BadRequest(f"Unsupported filtering value for custom field of type {kind}.")
 
 
+T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class _ListReader(Protocol[T_co]):
+    async def __call__(
+        self, db: Executor, *, dialect: str, space_id: str, owners: Sequence[str]
+    ) -> T_co: ...
+
+
 async def tags(*, context: RequestContext, query: OwnerQuery) -> list[str]:
     """The tags of the cases the caller may read, sorted."""
     owners = await _owners(context, GET_TAGS, query.owner)
-    return await store.tags(
-        context.db, dialect=context.db.dialect, space_id=context.space.id, owners=owners
-    )
+    return await _listed(context, owners, "tags", store.tags)
 
 
 async def categories(*, context: RequestContext, query: OwnerQuery) -> list[str]:
     """The categories of the cases the caller may read, sorted."""
     owners = await _owners(context, GET_CATEGORIES, query.owner)
-    return await store.categories(
-        context.db, dialect=context.db.dialect, space_id=context.space.id, owners=owners
-    )
+    return await _listed(context, owners, "categories", store.categories)
 
 
 async def reporters(*, context: RequestContext, query: OwnerQuery) -> list[UserRef]:
     """The users who created the cases the caller may read, by username."""
     owners = await _owners(context, GET_REPORTERS, query.owner)
-    return await store.reporters(
-        context.db, dialect=context.db.dialect, space_id=context.space.id, owners=owners
-    )
+    return await _listed(context, owners, "reporters", store.reporters)
+
+
+async def _listed(context: RequestContext, owners: list[str], name: str, read: _ListReader[T]) -> T:
+    """What `read` lists of the space's cases of `owners`, read once until the next write."""
+    db, space_id = context.db, context.space.id
+
+    async def load() -> T:
+        return await read(db, dialect=db.dialect, space_id=space_id, owners=owners)
+
+    return await db.read_cached(("cases " + name, space_id, tuple(owners)), load)
 
 
 BULK_GET = Operation(name="getCase", verb="access", doc_type="cases", read_only=True)

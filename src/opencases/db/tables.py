@@ -243,8 +243,11 @@ cases = Table(
     Index("ix_cases_space_id_updated_at", "space_id", "updated_at"),
     Index("ix_cases_space_id_owner_status", "space_id", "owner", "status"),
     Index("ix_cases_space_id_severity", "space_id", "severity"),
-    Index("ix_cases_space_id_category", "space_id", "category"),
-    Index("ix_cases_space_id_reporter", "space_id", "reporter"),
+    # The lists of an owner's categories and reporters are read from these alone.
+    Index("ix_cases_space_id_owner_category", "space_id", "owner", "category"),
+    Index(
+        "ix_cases_space_id_owner_reporter_created_at", "space_id", "owner", "reporter", "created_at"
+    ),
     Index("ix_cases_space_id_connector_id", "space_id", "connector_id"),
 )
 
@@ -254,9 +257,12 @@ case_tags = Table(
     metadata,
     Column("case_id", Text, ForeignKey("cases.id", ondelete="CASCADE"), nullable=False),
     space_id_column(),
+    # The case's, which never changes: the tags of some owners are read without the case.
+    Column("owner", Text, nullable=False),
     Column("tag", Text, nullable=False),
     PrimaryKeyConstraint("case_id", "tag"),
     Index("ix_case_tags_space_id_tag", "space_id", "tag"),
+    Index("ix_case_tags_space_id_owner_tag", "space_id", "owner", "tag"),
 )
 
 case_assignees = Table(

@@ -193,8 +193,8 @@ async def insert_rows(
 
 
 async def _put_tags(tx: Executor, record: CaseRecord) -> None:
-    rows = [(record.id, record.space_id, tag) for tag in dict.fromkeys(record.tags)]
-    await insert_rows(tx, "case_tags", ("case_id", "space_id", "tag"), rows)
+    rows = [(record.id, record.space_id, record.owner, tag) for tag in dict.fromkeys(record.tags)]
+    await insert_rows(tx, "case_tags", ("case_id", "space_id", "owner", "tag"), rows)
 
 
 async def _put_assignees(tx: Executor, record: CaseRecord) -> None:

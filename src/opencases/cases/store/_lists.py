@@ -51,9 +51,8 @@ async def tags(db: Executor, *, dialect: str, space_id: str, owners: Sequence[st
         return []
     placeholders, params = in_list("owner", owners)
     rows = await db.fetch_all(
-        "SELECT t.tag AS tag FROM case_tags t JOIN cases c ON c.id = t.case_id"
-        f" WHERE t.space_id = :space_id AND c.owner IN ({placeholders})"
-        f" GROUP BY t.tag ORDER BY {_keyword_order(dialect, 't.tag')}",
+        "SELECT tag FROM case_tags WHERE space_id = :space_id"
+        f" AND owner IN ({placeholders}) GROUP BY tag ORDER BY {_keyword_order(dialect, 'tag')}",
         {**params, "space_id": space_id},
     )
     return [row["tag"] for row in rows]
@@ -83,11 +82,16 @@ async def reporters(
         return []
     placeholders, params = in_list("owner", owners)
     # Kibana: a terms aggregation on the username, each bucket's newest case (top_hits).
+    # Each reporter's newest time comes from the (space, owner, reporter, created_at) index
+    # alone; only the cases of that time are read, the last written winning a tie.
     rows = await db.fetch_all(
-        "SELECT created_by FROM (SELECT created_by, reporter, ROW_NUMBER() OVER"
-        " (PARTITION BY reporter ORDER BY created_at DESC, seq DESC) AS newest FROM cases"
-        f" WHERE space_id = :space_id AND owner IN ({placeholders})) latest WHERE newest = 1"
-        f" ORDER BY {_keyword_order(dialect, 'reporter')}",
+        "SELECT created_by FROM (SELECT c.created_by, c.reporter, ROW_NUMBER() OVER"
+        " (PARTITION BY c.reporter ORDER BY c.seq DESC) AS rank FROM cases c JOIN"
+        " (SELECT reporter, max(created_at) AS created_at FROM cases"
+        f" WHERE space_id = :space_id AND owner IN ({placeholders}) GROUP BY reporter) newest"
+        " ON c.space_id = :space_id AND c.reporter = newest.reporter"
+        f" AND c.created_at = newest.created_at WHERE c.owner IN ({placeholders})) latest"
+        f" WHERE rank = 1 ORDER BY {_keyword_order(dialect, 'reporter')}",
         {**params, "space_id": space_id},
     )
     return [decode_user(row["created_by"]) for row in rows]

@@ -1,7 +1,7 @@
 // The create-case form: POST /api/cases, with the owner's templates, custom fields and a connector.
 
 import { api } from './api.js';
-import { flash, h, replace } from './dom.js';
+import { fieldError, flash, h, replace } from './dom.js';
 import { markdown } from './markdown.js';
 
 const NONE = { id: 'none', name: 'none', type: '.none', fields: null };
@@ -368,7 +368,7 @@ export async function render(main, { app, can, base }) {
       const created = await api('POST', '/api/cases', { body: request });
       location.assign(`${base}/${encodeURIComponent(created.id)}`);
     } catch (error) {
-      flash(error.message);
+      fieldError(error.message, { title, description, tags, tag: tags, category, severity });
       submit.disabled = false;
     }
   });

@@ -60,3 +60,24 @@ export function flash(message, kind = 'error') {
   main.prepend(note);
   return note;
 }
+
+/**
+ * Show an API error next to the field its message names (Kibana's messages name them:
+ * "The length of the title is too long…", "…supplied to \"category\""), else at the top.
+ * `fields` maps the names a message may use to their controls.
+ */
+export function fieldError(message, fields) {
+  for (const old of document.querySelectorAll('.field-error, #main > .flash')) old.remove();
+  for (const control of Object.values(fields)) control.removeAttribute('aria-invalid');
+  const named = Object.entries(fields).find(([name]) =>
+    new RegExp(`(^|[^\\w])(the field |the )?"?${name}"?([^\\w]|$)`, 'i').test(message),
+  );
+  if (!named) return flash(message);
+  const control = named[1];
+  const note = h('p', { class: 'field-error error', id: `${control.id}-error`, role: 'alert' }, message);
+  control.setAttribute('aria-invalid', 'true');
+  control.setAttribute('aria-errormessage', note.id);
+  control.after(note);
+  control.focus();
+  return note;
+}

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases.cases import activity, find, metrics, service, users
 from opencases.cases.attachments import reads as attachments
+from opencases.cases.attachments.service import GET as GET_ATTACHMENT
 from opencases.cases.schemas import (
     BulkGetRequest,
     BulkGetResponse,
@@ -43,6 +45,7 @@ from opencases.kibana.http import (
 )
 from opencases.kibana.validation import (
     RequestStruct,
+    given,
     parse_json_object,
     query_values,
     validate,
@@ -154,20 +157,37 @@ async def user_action_stats(request: Request, context: RequestContext) -> Respon
 async def find_user_actions_internal(request: Request, context: RequestContext) -> Response:
     """GET /internal/cases/{case_id}/user_actions/_find: also the attachments the page names."""
     query = decode_query(request, UserActionsFindQuery)
-    found = await activity.find_user_actions(
-        context=context, case_id=_case_id(request), query=query
-    )
-    attachment_ids = [action.comment_id for action in found.userActions if action.comment_id]
-    latest = await attachments.latest(context=context, ids=attachment_ids)
-    return json_response(
-        UserActionsInternalFindResponse(
+    case_id = _case_id(request)
+    # Checked for this caller first; the page itself is the same for every reader of the
+    # case, so it is read once until the next write (a case page reads ten of them).
+    await activity.readable_activity(context, case_id, activity.FIND_USER_ACTIONS)
+    readable_owners = tuple(await context.authorized_owners(GET_ATTACHMENT))
+
+    async def load() -> msgspec.Raw:
+        found = await activity.find_user_actions(context=context, case_id=case_id, query=query)
+        ids = [action.comment_id for action in found.userActions if action.comment_id]
+        latest = await attachments.latest(context=context, ids=ids)
+        page = UserActionsInternalFindResponse(
             userActions=found.userActions,
             page=found.page,
             perPage=found.perPage,
             total=found.total,
             latestAttachments=latest,
         )
+        return msgspec.Raw(msgspec.json.encode(page))
+
+    types = query.types
+    key = (
+        "case activity",
+        context.space.id,
+        case_id,
+        (types,) if isinstance(types, str) else tuple(given(types, [])),
+        query.sortOrder,
+        query.page,
+        query.perPage,
+        readable_owners,
     )
+    return json_response(await context.db.read_cached(key, load))
 
 
 async def case_users(request: Request, context: RequestContext) -> Response:

@@ -4,22 +4,9 @@
 // the page reads the case again, so what it shows is what the server holds.
 
 import { api, spacePrefix } from './api.js';
-import { flash, h, replace, severityBadge, statusBadge, when } from './dom.js';
+import { SEVERITIES, SEVERITY_WORDS, STATUSES, STATUS_WORDS, flash, h, replace, severityBadge, statusBadge, when } from './dom.js';
 import { markdown } from './markdown.js';
 
-const STATUSES = [
-  ['open', 'Open'],
-  ['in-progress', 'In progress'],
-  ['closed', 'Closed'],
-];
-const SEVERITIES = [
-  ['low', 'Low'],
-  ['medium', 'Medium'],
-  ['high', 'High'],
-  ['critical', 'Critical'],
-];
-const STATUS_WORDS = Object.fromEntries(STATUSES);
-const SEVERITY_WORDS = Object.fromEntries(SEVERITIES);
 // Kibana's OBSERVABLE_TYPES_BUILTIN, in its order.
 const BUILTIN_OBSERVABLE_TYPES = [
   { key: 'observable-type-ipv4', label: 'IPv4' },

@@ -2,15 +2,10 @@
 // observable types (GET, then POST or PATCH /api/cases/configure).
 
 import { api } from './api.js';
-import { flash, h, replace } from './dom.js';
+import { SEVERITIES, flash, h, replace } from './dom.js';
+import { checkField, field, nextId, useFormsStyles } from './forms.js';
 
 const NONE = { id: 'none', name: 'none', type: '.none', fields: null };
-const SEVERITIES = [
-  ['low', 'Low'],
-  ['medium', 'Medium'],
-  ['high', 'High'],
-  ['critical', 'Critical'],
-];
 const FIELD_TYPES = [
   ['text', 'Text'],
   ['toggle', 'Toggle'],
@@ -22,27 +17,6 @@ const MAX_TEMPLATES = 10;
 const MAX_OBSERVABLE_TYPES = 10;
 // Kibana's built-in observable types, which custom ones may not repeat.
 const BUILT_IN_OBSERVABLE_TYPES = ['IPv4', 'IPv6', 'URL', 'Hostname', 'File hash', 'File path', 'Email', 'Domain'];
-
-let serial = 0;
-const nextId = () => `configure-${++serial}`;
-
-function loadFormsCss() {
-  if (!document.head.querySelector('link[href="/ui/forms.css"]')) {
-    document.head.append(h('link', { rel: 'stylesheet', href: '/ui/forms.css' }));
-  }
-}
-
-function field(label, control, hint) {
-  control.id ||= nextId();
-  const hintId = hint ? `${control.id}-hint` : null;
-  if (hintId) control.setAttribute('aria-describedby', hintId);
-  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('span', { class: 'hint', id: hintId }, hint) : null);
-}
-
-function checkField(label, input) {
-  input.id ||= nextId();
-  return h('div', { class: 'field check' }, input, h('label', { for: input.id }, label));
-}
 
 /** A key Kibana accepts (lower case, digits and '-'): a UUID. */
 function newKey() {
@@ -93,7 +67,7 @@ function syncedTemplates(templates, customFields) {
 }
 
 export async function render(main, { app, can }) {
-  loadFormsCss();
+  useFormsStyles();
   const editable = Boolean(can.cases_settings);
   const [configurations, connectors] = await Promise.all([
     api('GET', '/api/cases/configure', { query: { owner: app.owner } }),

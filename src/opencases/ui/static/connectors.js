@@ -3,6 +3,7 @@
 
 import { api } from './api.js';
 import { flash, h, replace } from './dom.js';
+import { checkField, field, nextId, useFormsStyles } from './forms.js';
 
 // Each field of a type's form: `kind` text (default), url, secret, checkbox, select, textarea or
 // json (an object, parsed); `when(state)` shows it only for some settings of the form's
@@ -132,27 +133,6 @@ const GENERIC = {
   test: {},
 };
 
-let serial = 0;
-const nextId = () => `connectors-${++serial}`;
-
-function loadFormsCss() {
-  if (!document.head.querySelector('link[href="/ui/forms.css"]')) {
-    document.head.append(h('link', { rel: 'stylesheet', href: '/ui/forms.css' }));
-  }
-}
-
-function field(label, control, hint) {
-  control.id ||= nextId();
-  const hintId = hint ? `${control.id}-hint` : null;
-  if (hintId) control.setAttribute('aria-describedby', hintId);
-  return h('div', { class: 'field' }, h('label', { for: control.id }, label), control, hint ? h('span', { class: 'hint', id: hintId }, hint) : null);
-}
-
-function checkField(label, input) {
-  input.id ||= nextId();
-  return h('div', { class: 'field check' }, input, h('label', { for: input.id }, label));
-}
-
 const formOf = (typeId) => FORMS[typeId] ?? GENERIC;
 
 /** The controls of a list of field specs, filled with `values` (or their initial values). */
@@ -237,7 +217,7 @@ function stateOf(controls) {
 }
 
 export async function render(main, { capabilities }) {
-  loadFormsCss();
+  useFormsStyles();
   const may = capabilities.actions ?? {};
   let types = [];
   let connectors = [];

@@ -1,16 +1,11 @@
 // The create-case form: POST /api/cases, with the owner's templates, custom fields and a connector.
 
 import { api } from './api.js';
-import { fieldError, flash, h, replace } from './dom.js';
+import { SEVERITIES, fieldError, flash, h, replace } from './dom.js';
+import { checkField, field, nextId, useFormsStyles } from './forms.js';
 import { markdown } from './markdown.js';
 
 const NONE = { id: 'none', name: 'none', type: '.none', fields: null };
-const SEVERITIES = [
-  ['low', 'Low'],
-  ['medium', 'Medium'],
-  ['high', 'High'],
-  ['critical', 'Critical'],
-];
 // ServiceNow's usual choices (its instance may have others: then type-in fields would be needed).
 const ITSM_LEVELS = [
   ['1', '1 - High'],
@@ -67,34 +62,6 @@ const CONNECTOR_FIELDS = {
   '.thehive': [{ key: 'tlp', label: 'TLP', kind: 'select', options: TLP, numeric: true, initial: 2 }],
 };
 
-let serial = 0;
-const nextId = () => `create-${++serial}`;
-
-function loadFormsCss() {
-  if (!document.head.querySelector('link[href="/ui/forms.css"]')) {
-    document.head.append(h('link', { rel: 'stylesheet', href: '/ui/forms.css' }));
-  }
-}
-
-/** A labelled control (the label names it for assistive technology and tests). */
-function field(label, control, hint) {
-  control.id ||= nextId();
-  const hintId = hint ? `${control.id}-hint` : null;
-  if (hintId) control.setAttribute('aria-describedby', hintId);
-  return h(
-    'div',
-    { class: 'field' },
-    h('label', { for: control.id }, label),
-    control,
-    hint ? h('span', { class: 'hint', id: hintId }, hint) : null,
-  );
-}
-
-function checkField(label, input) {
-  input.id ||= nextId();
-  return h('div', { class: 'field check' }, input, h('label', { for: input.id }, label));
-}
-
 function options(pairs, { empty } = {}) {
   return [
     empty === undefined ? null : h('option', { value: '' }, empty),
@@ -105,7 +72,7 @@ function options(pairs, { empty } = {}) {
 const splitList = (text) => [...new Set(text.split(',').map((item) => item.trim()).filter(Boolean))];
 
 export async function render(main, { app, can, base }) {
-  loadFormsCss();
+  useFormsStyles();
   replace(main, h('h1', {}, 'Create case'));
   if (!can.create_cases) {
     main.append(

@@ -40,16 +40,29 @@ export function when(iso) {
   return h('time', { datetime: iso, title: iso }, new Date(iso).toLocaleString());
 }
 
+/** Kibana's case statuses and severities, each with the word the pages show. */
+export const STATUSES = [
+  ['open', 'Open'],
+  ['in-progress', 'In progress'],
+  ['closed', 'Closed'],
+];
+export const SEVERITIES = [
+  ['low', 'Low'],
+  ['medium', 'Medium'],
+  ['high', 'High'],
+  ['critical', 'Critical'],
+];
+export const STATUS_WORDS = Object.fromEntries(STATUSES);
+export const SEVERITY_WORDS = Object.fromEntries(SEVERITIES);
+
 /** A status badge. */
 export function statusBadge(status) {
-  const words = { open: 'Open', 'in-progress': 'In progress', closed: 'Closed' };
-  return h('span', { class: `badge status-${status}` }, words[status] ?? status);
+  return h('span', { class: `badge status-${status}` }, STATUS_WORDS[status] ?? status);
 }
 
 /** A severity badge. */
 export function severityBadge(severity) {
-  const words = { low: 'Low', medium: 'Medium', high: 'High', critical: 'Critical' };
-  return h('span', { class: `badge severity-${severity}` }, words[severity] ?? severity);
+  return h('span', { class: `badge severity-${severity}` }, SEVERITY_WORDS[severity] ?? severity);
 }
 
 /** A message at the top of the main area: an error, or news of something done. */

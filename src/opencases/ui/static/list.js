@@ -1,19 +1,8 @@
 // The case list of one owner: counts, search and filters, sortable columns, paging, bulk actions.
 
 import { api } from './api.js';
-import { flash, h, replace, severityBadge, statusBadge, when } from './dom.js';
+import { SEVERITIES, STATUSES, flash, h, replace, severityBadge, statusBadge, when } from './dom.js';
 
-const STATUSES = [
-  ['open', 'Open'],
-  ['in-progress', 'In progress'],
-  ['closed', 'Closed'],
-];
-const SEVERITIES = [
-  ['low', 'Low'],
-  ['medium', 'Medium'],
-  ['high', 'High'],
-  ['critical', 'Critical'],
-];
 const PER_PAGE = [10, 25, 50, 100];
 // The filters of Kibana's _find the page offers, as kept in the page's own URL.
 const FILTERS = ['search', 'status', 'severity', 'tags', 'assignees', 'reporters', 'category'];

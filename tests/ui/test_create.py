@@ -6,9 +6,14 @@ import re
 import uuid
 from typing import Any
 
+import pytest
 from playwright.sync_api import Page, Request, expect
 
-from tests.ui.conftest import USER_PASSWORD, Server, make_user, read_only, sign_in
+from tests.ui.conftest import Server, sign_in
+
+# What these tests check is drawn alike on both databases: they run on SQLite
+# (tests/ui/test_roles.py and test_story.py run on each).
+pytestmark = pytest.mark.parametrize("server", ["sqlite"], indirect=True)
 
 CASES = "/app/management/insightsAndAlerting/cases"
 
@@ -199,14 +204,3 @@ def test_the_connector_and_its_fields_are_sent(page: Page, server: Server, space
         "type": ".jira",
         "fields": {"issueType": "10001", "priority": "High", "parent": None},
     }
-
-
-def test_a_role_that_may_not_create_cases_is_told_so(
-    page: Page, server: Server, space: str
-) -> None:
-    name = make_user(server, read_only("generalCases"))
-    sign_in(page, name, USER_PASSWORD, path=f"{space}{CASES}/create")
-    expect(page.locator("main .notice")).to_have_text(
-        "Your role does not let you create cases here."
-    )
-    expect(page.get_by_role("button", name="Create case")).to_have_count(0)

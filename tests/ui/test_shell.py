@@ -9,7 +9,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.conftest import unused_port
+from tests.conftest import BACKENDS, fresh_database, unused_port
 from tests.server import OPENCASES, running
 from tests.ui.conftest import (
     PASSWORD,
@@ -97,22 +97,22 @@ def test_pages_are_served_with_a_strict_content_security_policy(page: Page) -> N
     assert PASSWORD not in page.content()
 
 
-@pytest.fixture(scope="module")
-def two_workers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """OpenCases with 2 worker processes on one SQLite database; its URL."""
+@pytest.fixture(scope="module", params=BACKENDS)
+def two_workers(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """OpenCases with 2 worker processes on one fresh database of each backend; its URL."""
     directory = tmp_path_factory.mktemp("two-workers")
     port = unused_port()
-    env = {
-        "OPENCASES_DATABASE_URL": f"sqlite:///{directory}/opencases.db",
-        "OPENCASES_ELASTIC_PASSWORD": PASSWORD,
-    }
-    with running(
-        [str(OPENCASES), "serve", "--workers", "2"],
-        port=port,
-        env=env,
-        log_file=directory / "server.log",
-    ):
-        yield f"http://127.0.0.1:{port}"
+    with fresh_database(request.param, directory) as database_url:
+        env = {"OPENCASES_DATABASE_URL": database_url, "OPENCASES_ELASTIC_PASSWORD": PASSWORD}
+        with running(
+            [str(OPENCASES), "serve", "--workers", "2"],
+            port=port,
+            env=env,
+            log_file=directory / "server.log",
+        ):
+            yield f"http://127.0.0.1:{port}"
 
 
 def test_signing_out_ends_the_session_on_every_worker(browser: Browser, two_workers: str) -> None:

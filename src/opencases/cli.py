@@ -163,12 +163,12 @@ def serve(
     if config:
         os.environ["OPENCASES_CONFIG"] = os.path.abspath(config)
     tls = _tls(settings)
+    url = f"{'https' if tls else 'http'}://{settings.host}:{settings.port}"
     log.info(
-        "serving on %s://%s:%d with %d worker(s)",
-        "https" if tls else "http",
-        settings.host,
-        settings.port,
+        "serving on %s with %d worker(s); sign in at %s/ in a browser",
+        url,
         settings.workers,
+        url,
     )
     server = Granian(
         "opencases.app:create_app_from_env",

@@ -240,6 +240,19 @@ def db(app: Starlette) -> Database:
 INTERNAL_ORIGIN = {"x-elastic-internal-origin": "Kibana"}
 
 
+def login_body(
+    username: str = "elastic", password: str = ELASTIC_PASSWORD, **fields: Any
+) -> dict[str, Any]:
+    """What Kibana's login page sends to POST /internal/security/login."""
+    return {
+        "providerType": "basic",
+        "providerName": "basic",
+        "currentURL": "/login",
+        "params": {"username": username, "password": password},
+        **fields,
+    }
+
+
 def make_client(app: Starlette, **kwargs: Any) -> httpx.AsyncClient:
     """An HTTP client for the app, as Kibana's UI (no credentials unless given)."""
     headers = {**INTERNAL_ORIGIN, **kwargs.pop("headers", {})}

@@ -24,7 +24,7 @@ from opencases.app import create_app
 from opencases.db import Database
 from opencases.db.postgres_epoch import LISTENER_NAME
 from opencases.settings import Settings
-from tests.conftest import INTERNAL_ORIGIN, Users, make_client, unused_port
+from tests.conftest import INTERNAL_ORIGIN, Users, login_body, make_client, unused_port
 from tests.db.test_database import count_round_trips, listening
 from tests.server import OPENCASES, running
 
@@ -110,12 +110,7 @@ async def test_a_session_ended_through_one_worker_is_refused_by_another_at_the_n
     app: Starlette, client: httpx.AsyncClient, users: Users, other_worker: Starlette
 ) -> None:
     await users.user("dave", ["viewer"])
-    login = {
-        "providerType": "basic",
-        "providerName": "basic",
-        "currentURL": "/",
-        "params": {"username": "dave", "password": "password1"},
-    }
+    login = login_body("dave", "password1")
     for end in ("logout", "password change"):
         async with make_client(app, headers={"kbn-xsrf": "true"}) as browser:
             signed_in = await browser.post("/internal/security/login", json=login)

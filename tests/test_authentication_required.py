@@ -24,7 +24,7 @@ from starlette.applications import Starlette
 
 from opencases.db import Database
 from opencases.kibana.http import ApiRoute, OptOut, Requires
-from tests.conftest import ELASTIC_PASSWORD, make_client, snapshot
+from tests.conftest import login_body, make_client, snapshot
 
 # --- what Kibana answers ------------------------------------------------------------------
 
@@ -464,13 +464,7 @@ async def world(app: Starlette, client: httpx.AsyncClient) -> World:
             assert me.status_code == 200, me.text
     # A session that worked, then ended by logging out.
     async with make_client(app, headers={"kbn-xsrf": "true"}) as browser:
-        login = {
-            "providerType": "basic",
-            "providerName": "basic",
-            "currentURL": "/",
-            "params": {"username": "elastic", "password": ELASTIC_PASSWORD},
-        }
-        await expect(await browser.post("/internal/security/login", json=login), 200)
+        await expect(await browser.post("/internal/security/login", json=login_body()), 200)
         ended_session = browser.cookies["sid"]
         await expect(await browser.get("/internal/security/me"), 200)
         del browser.headers["kbn-xsrf"]  # Kibana's logout wants a client that can redirect

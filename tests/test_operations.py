@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from tests.cases.conftest import CASE_REQUEST
-from tests.conftest import unused_port
+from tests.conftest import login_body, unused_port
 from tests.connectors.tls import Pki
 from tests.server import OPENCASES, running
 
@@ -226,12 +226,11 @@ def test_the_server_answers_over_https_only_with_its_certificate(tmp_path: Path)
         )
         login = httpx.post(
             f"https://127.0.0.1:{port}/internal/security/login",
-            json={
-                "providerType": "basic",
-                "providerName": "basic",
-                "currentURL": f"https://127.0.0.1:{port}/login?next=%2Fapp%2Fcases",
-                "params": {"username": "elastic", "password": PASSWORD},
-            },
+            json=login_body(
+                "elastic",
+                PASSWORD,
+                currentURL=f"https://127.0.0.1:{port}/login?next=%2Fapp%2Fcases",
+            ),
             headers={"kbn-xsrf": "true", "x-elastic-internal-origin": "Kibana"},
             verify=ssl.create_default_context(cafile=ca),
         )

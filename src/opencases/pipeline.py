@@ -22,7 +22,7 @@ from opencases.kibana.http import (
 )
 from opencases.security.authentication import Principal
 from opencases.security.context import PublicContext, RequestContext
-from opencases.security.sessions import SESSION_ERROR_REASON, cookie_of
+from opencases.security.sessions import SESSION_ERROR_REASON, cookie_of, request_cookie
 from opencases.spaces.schemas import DEFAULT_SPACE_ID
 from opencases.spaces.service import active_space
 from opencases.state import AppState
@@ -150,8 +150,7 @@ def page_endpoint(page: Page, state: AppState) -> Endpoint:
         database = state.db
         assert database is not None, "the database opens at startup"
         db = database.request_scope()
-        header = request.headers.get("cookie")
-        cookie = cookie_of(header) if header else None
+        cookie = request_cookie(request)
         principal: Principal | None = None
         reason: str | None = None
         if cookie is not None:

@@ -20,7 +20,7 @@ import httpx
 import pytest
 from playwright.sync_api import Browser, Page, Playwright, expect, sync_playwright
 
-from tests.conftest import BACKENDS, fresh_database, unused_port
+from tests.conftest import BACKENDS, fresh_database, login_body, unused_port
 from tests.server import OPENCASES, running
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -118,14 +118,10 @@ def sign_in(
     The browser's own cookie jar keeps the session; tests/ui/test_shell.py signs in
     through the page itself.
     """
-    login = {
-        "providerType": "basic",
-        "providerName": "basic",
-        "currentURL": "/login",
-        "params": {"username": username, "password": password},
-    }
     headers = {"kbn-xsrf": "true", "x-elastic-internal-origin": "Kibana"}
-    response = page.request.post("/internal/security/login", data=login, headers=headers)
+    response = page.request.post(
+        "/internal/security/login", data=login_body(username, password), headers=headers
+    )
     assert response.ok, response.text()
     page.goto(path)
     expect(page.locator("#user-name")).to_have_text(username)

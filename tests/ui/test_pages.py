@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 
 from opencases.ui import pages
 from opencases.ui.pages import CONTENT_SECURITY_POLICY
-from tests.conftest import ELASTIC_PASSWORD, make_client
+from tests.conftest import login_body, make_client
 
 SHELL_PATHS = [
     "/app/management/insightsAndAlerting/cases",
@@ -28,13 +28,8 @@ SHELL_PATHS = [
 async def browser(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
     """A client that keeps cookies and never follows redirects, signed in as `elastic`."""
     async with make_client(app, headers={"kbn-xsrf": "true"}) as client:
-        login = {
-            "providerType": "basic",
-            "providerName": "basic",
-            "currentURL": "/login",
-            "params": {"username": "elastic", "password": ELASTIC_PASSWORD},
-        }
-        assert (await client.post("/internal/security/login", json=login)).status_code == 200
+        signed_in = await client.post("/internal/security/login", json=login_body())
+        assert signed_in.status_code == 200
         del client.headers["kbn-xsrf"]
         yield client
 
@@ -148,6 +143,8 @@ async def test_files_are_sent_gzipped_to_a_browser_that_takes_it(app: Starlette)
     assert "content-encoding" not in plain.headers
     assert packed.headers["content-encoding"] == "gzip"
     assert packed.headers["vary"] == "accept-encoding"
+    # Two representations, two entity tags.
+    assert packed.headers["etag"] == plain.headers["etag"][:-1] + '-gzip"'
     assert gzip.decompress(compressed) == plain.content
     assert len(compressed) < len(plain.content) / 3
 

@@ -12,6 +12,7 @@ from opencases.cases.schemas import (
 )
 from opencases.cases.service import RESOLVE, page_of, readable
 from opencases.cases.store import CaseRecord
+from opencases.db import Database
 from opencases.kibana.validation import given
 from opencases.security.authorization import Operation
 from opencases.security.context import RequestContext
@@ -37,13 +38,32 @@ async def find_user_actions(
     *, context: RequestContext, case_id: str, query: UserActionsFindQuery
 ) -> UserActionsFindResponse:
     """One page of a case's user actions, oldest first unless asked otherwise."""
+    record, page, per_page = await checked_activity_page(
+        context=context, case_id=case_id, query=query
+    )
+    return await user_actions_page(
+        context.db, case_id=record.id, query=query, page=page, per_page=per_page
+    )
+
+
+async def checked_activity_page(
+    *, context: RequestContext, case_id: str, query: UserActionsFindQuery
+) -> tuple[CaseRecord, int, int]:
+    """The case and page asked for, after Kibana's checks in its order: paging, caller, case."""
     page, per_page = page_of(query.page, query.perPage, max_per_page=MAX_USER_ACTIONS_PER_PAGE)
     record = await readable_activity(context, case_id, FIND_USER_ACTIONS)
+    return record, page, per_page
+
+
+async def user_actions_page(
+    db: Database, *, case_id: str, query: UserActionsFindQuery, page: int, per_page: int
+) -> UserActionsFindResponse:
+    """A checked page of a case's user actions (checked_activity_page)."""
     types = query.types
     where, params = actions.type_filter([types] if isinstance(types, str) else given(types, []))
     total, found = await store.find_user_actions(
-        context.db,
-        case_id=record.id,
+        db,
+        case_id=case_id,
         where=where,
         params=params,
         descending=query.sortOrder == "desc",

@@ -157,34 +157,36 @@ async def user_action_stats(request: Request, context: RequestContext) -> Respon
 async def find_user_actions_internal(request: Request, context: RequestContext) -> Response:
     """GET /internal/cases/{case_id}/user_actions/_find: also the attachments the page names."""
     query = decode_query(request, UserActionsFindQuery)
-    case_id = _case_id(request)
-    # Checked for this caller first; the page itself is the same for every reader of the
-    # case, so it is read once until the next write (a case page reads ten of them).
-    await activity.readable_activity(context, case_id, activity.FIND_USER_ACTIONS)
+    # Checked for this caller; the page itself is the same for every reader of the case,
+    # so it is read once until the next write (a case page reads ten of them).
+    record, page, per_page = await activity.checked_activity_page(
+        context=context, case_id=_case_id(request), query=query
+    )
     readable_owners = tuple(await context.authorized_owners(GET_ATTACHMENT))
 
     async def load() -> msgspec.Raw:
-        found = await activity.find_user_actions(context=context, case_id=case_id, query=query)
+        found = await activity.user_actions_page(
+            context.db, case_id=record.id, query=query, page=page, per_page=per_page
+        )
         ids = [action.comment_id for action in found.userActions if action.comment_id]
         latest = await attachments.latest(context=context, ids=ids)
-        page = UserActionsInternalFindResponse(
+        answer = UserActionsInternalFindResponse(
             userActions=found.userActions,
             page=found.page,
             perPage=found.perPage,
             total=found.total,
             latestAttachments=latest,
         )
-        return msgspec.Raw(msgspec.json.encode(page))
+        return msgspec.Raw(msgspec.json.encode(answer))
 
     types = query.types
     key = (
         "case activity",
-        context.space.id,
-        case_id,
+        record.id,
         (types,) if isinstance(types, str) else tuple(given(types, [])),
         query.sortOrder,
-        query.page,
-        query.perPage,
+        page,
+        per_page,
         readable_owners,
     )
     return json_response(await context.db.read_cached(key, load))

@@ -20,6 +20,10 @@ from opencases.security.secrets import credential_digest, hash_secret, verify_se
 
 # `session`: a user signed in through the login page, with the `sid` cookie.
 AuthenticationType = Literal["basic", "api_key", "session"]
+# Kibana's authentication providers: its default `basic.basic`, which the login page signs
+# in through, and `__http__` for requests carrying their own Authorization header.
+SESSION_PROVIDER = ("basic", "basic")
+HTTP_PROVIDER = ("http", "__http__")
 
 # Entries kept at most; the oldest go first.
 CACHE_SIZE = 10_000
@@ -44,9 +48,7 @@ class Principal(msgspec.Struct, frozen=True, kw_only=True):
     @property
     def provider(self) -> tuple[str, str]:
         """Kibana's authentication provider of the caller: (type, name)."""
-        # Kibana's login page signs in through its `basic` provider; a request carrying its
-        # own Authorization header goes through the `__http__` one.
-        return ("basic", "basic") if self.authentication_type == "session" else ("http", "__http__")
+        return SESSION_PROVIDER if self.authentication_type == "session" else HTTP_PROVIDER
 
 
 @dataclass(slots=True)

@@ -12,17 +12,22 @@ from dataclasses import dataclass
 from typing import Literal
 from urllib.parse import parse_qs, urlsplit
 
+from starlette.requests import Request
+
 from opencases.db import Database, Executor
 from opencases.kibana.errors import Unauthorized
 from opencases.kibana.time import Clock
 from opencases.security import store
-from opencases.security.authentication import Authenticator, Principal, refusal
+from opencases.security.authentication import (
+    SESSION_PROVIDER,
+    Authenticator,
+    Principal,
+    refusal,
+)
 from opencases.settings import Settings
 
 # Kibana's xpack.security.cookieName default.
 COOKIE_NAME = "sid"
-# The one provider OpenCases has: Kibana's default `basic.basic`.
-PROVIDER_TYPE = PROVIDER_NAME = "basic"
 # Why a session cookie answered no session: Kibana's header, and its values.
 SESSION_ERROR_REASON = "kbn-session-error-reason"
 SessionErrorReason = Literal[
@@ -53,6 +58,12 @@ def cookie_of(header: str) -> str | None:
         if separator and name == COOKIE_NAME and value:
             return value
     return None
+
+
+def request_cookie(request: Request) -> str | None:
+    """The session cookie a request carries, or None."""
+    header = request.headers.get("cookie")
+    return None if header is None else cookie_of(header)
 
 
 def next_url(current_url: str) -> str:
@@ -103,7 +114,7 @@ class LoginThrottle:
     ) -> None:
         self._sleep = sleep
         self._now = now
-        # username -> (failures in a row, when its next turn starts)
+        # username -> (failures in a row, when its next turn starts or it last failed)
         self._failures: dict[str, tuple[int, float]] = {}
 
     async def wait_turn(self, username: str) -> None:
@@ -128,8 +139,10 @@ class LoginThrottle:
         """Count a failed login."""
         if len(self._failures) >= CACHE_SIZE and username not in self._failures:
             self._failures.pop(next(iter(self._failures)))
-        failures, next_turn = self._failures.get(username, (0, self._now()))
-        self._failures[username] = (failures + 1, next_turn)
+        now = self._now()
+        failures, next_turn = self._failures.get(username, (0, now))
+        # The next turn stands; a failure after it is what a quiet quarter hour counts from.
+        self._failures[username] = (failures + 1, max(next_turn, now))
 
     def succeeded(self, username: str) -> None:
         """Forget the failures of a user who logged in."""
@@ -209,8 +222,8 @@ class Sessions:
                 store.SessionRecord(
                     id=session_id(value),
                     username=principal.username,
-                    provider_type=PROVIDER_TYPE,
-                    provider_name=PROVIDER_NAME,
+                    provider_type=SESSION_PROVIDER[0],
+                    provider_name=SESSION_PROVIDER[1],
                     password_stamp=password_stamp(password_hash),
                     idle_expires_at=_after(now, self._idle_timeout),
                     lifespan_expires_at=_after(now, self._lifespan),
@@ -270,7 +283,7 @@ class Sessions:
             not user.enabled or session.password_stamp != password_stamp(user.password_hash)
         ):
             async with db.transaction() as tx:
-                await self._end(tx, key)
+                await store.delete_session(tx, key)
             if reason is not None:
                 raise SessionEnded(reason, self.clear_cookie)
             # Kibana's basic provider authenticates the session's user again, and passes on

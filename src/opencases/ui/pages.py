@@ -26,6 +26,8 @@ CASES_APPS = {
     "/app/security/cases": "securitySolution",
     "/app/observability/cases": "observability",
 }
+# Where `/` leads: the cases of Kibana's management application (owner `cases`).
+DEFAULT_APP = next(iter(CASES_APPS))
 CONNECTORS_APP = "/app/management/insightsAndAlerting/triggersActionsConnectors/connectors"
 # What a browser may load and run on a page: this server's files, nothing inline, no
 # frames at all; images also as data: URLs (avatars, pasted screenshots).
@@ -96,19 +98,18 @@ def _send(request: Request, name: str, *, cache_control: str) -> Response:
     file = _file(name)
     if file is None:
         raise NotFound()
-    headers = {
-        **_PAGE_HEADERS,
-        "cache-control": cache_control,
-        "etag": file.etag,
-        "vary": "accept-encoding",
-    }
-    # Revalidated on every load: a new release is seen at once, an unchanged file costs a 304.
-    if request.headers.get("if-none-match") == file.etag:
-        return Response(status_code=304, headers=headers)
+    headers = {**_PAGE_HEADERS, "cache-control": cache_control, "vary": "accept-encoding"}
+    content, etag = file.content, file.etag
     if "gzip" in request.headers.get("accept-encoding", ""):
+        # Another representation, so another entity tag.
+        content, etag = file.gzipped, file.etag[:-1] + '-gzip"'
         headers["content-encoding"] = "gzip"
-        return Response(file.gzipped, media_type=file.media_type, headers=headers)
-    return Response(file.content, media_type=file.media_type, headers=headers)
+    headers["etag"] = etag
+    # Revalidated on every load: a new release is seen at once, an unchanged file costs a 304.
+    if request.headers.get("if-none-match") == etag:
+        headers.pop("content-encoding", None)
+        return Response(status_code=304, headers=headers)
+    return Response(content, media_type=file.media_type, headers=headers)
 
 
 def _html(name: str) -> Callable[[Request], Response]:
@@ -134,8 +135,8 @@ def pages() -> list[Page]:
         Page(path="/login", render=_html("login.html"), signed_in=False),
         Page(path="/ui/{name}", render=_asset, signed_in=False),
         Page(path="/ui/{folder}/{name}", render=_asset, signed_in=False),
-        Page(path="/", render=_redirect(next(iter(CASES_APPS)))),
-        Page(path="/app/cases", render=_redirect(next(iter(CASES_APPS)))),
+        Page(path="/", render=_redirect(DEFAULT_APP)),
+        Page(path="/app/cases", render=_redirect(DEFAULT_APP)),
         *(Page(path=path, render=shell) for path in app_paths),
     ]
 

@@ -10,15 +10,11 @@ from opencases.kibana.http import ApiRoute, OptOut, decode_body, json_response, 
 from opencases.security.context import PublicContext, RequestContext
 from opencases.security.login import service
 from opencases.security.login.schemas import LoginRequest, LoginResponse, SessionInfo
-from opencases.security.sessions import Sessions, cookie_of
+from opencases.security.sessions import Sessions, request_cookie
 
 
 def routes(*, sessions: Sessions) -> list[ApiRoute]:
     """The routes, bound to the process's sessions."""
-
-    def session_cookie(request: Request) -> str | None:
-        header = request.headers.get("cookie")
-        return None if header is None else cookie_of(header)
 
     async def login(request: Request, context: PublicContext) -> Response:
         """POST /internal/security/login."""
@@ -26,7 +22,7 @@ def routes(*, sessions: Sessions) -> list[ApiRoute]:
             request, LoginRequest, limit=context.settings.max_payload_bytes, style="config-schema"
         )
         answer, value = await service.login(
-            db=context.db, sessions=sessions, request=body, previous=session_cookie(request)
+            db=context.db, sessions=sessions, request=body, previous=request_cookie(request)
         )
         return json_response(answer, headers={"set-cookie": sessions.cookie(value)})
 
@@ -35,7 +31,7 @@ def routes(*, sessions: Sessions) -> list[ApiRoute]:
         # Kibana's `canRedirectRequest`: a client that sends these cannot follow a redirect.
         if "kbn-xsrf" in request.headers or "kbn-version" in request.headers:
             raise BadRequest("Client should be able to process redirect response.")
-        await sessions.logout(context.db, session_cookie(request))
+        await sessions.logout(context.db, request_cookie(request))
         return Response(
             status_code=302,
             headers={

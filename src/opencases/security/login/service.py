@@ -11,7 +11,7 @@ from opencases.db import Database
 from opencases.kibana.errors import BadRequest, Unauthorized
 from opencases.kibana.validation import validate
 from opencases.security import store
-from opencases.security.authentication import Principal
+from opencases.security.authentication import SESSION_PROVIDER, Principal
 from opencases.security.login.schemas import (
     LoginParams,
     LoginRequest,
@@ -19,7 +19,7 @@ from opencases.security.login.schemas import (
     SessionInfo,
     SessionProvider,
 )
-from opencases.security.sessions import PROVIDER_NAME, Sessions, next_url
+from opencases.security.sessions import Sessions, next_url
 
 # Kibana's provider types whose login takes a username and password.
 _CREDENTIAL_PROVIDER_TYPES = ("basic", "token")
@@ -42,7 +42,7 @@ async def login(
 ) -> tuple[LoginResponse, str]:
     """Sign a user in: where the browser goes next, and the new session cookie's value."""
     params = login_params(request)
-    if request.providerName != PROVIDER_NAME or params is None:
+    if request.providerName != SESSION_PROVIDER[1] or params is None:
         # No provider of that name handles the attempt (OpenCases has Kibana's default one).
         raise Unauthorized(challenge=False)
     value = await sessions.login(

@@ -89,29 +89,6 @@ class _SQLiteWriter:
         return self._run(sql, params).rowcount
 
 
-# The cases' full-text index is brought up to date once per commit, from the log its
-# triggers write (migration 0012): FTS5 writes a segment of its index whenever a savepoint
-# begins, and each request of a group commit has its own.
-_LOGGED_SEARCH_CHANGES = "SELECT 1 FROM cases_fts_log LIMIT 1"
-_APPLY_SEARCH_CHANGES = (
-    "INSERT INTO cases_fts(cases_fts, rowid, title, description)"
-    " SELECT op, doc, title, description FROM cases_fts_log ORDER BY id",
-    "DELETE FROM cases_fts_log",
-)
-
-
-def _commit_batch(connection: sqlite3.Connection) -> None:
-    """Apply the logged full-text changes, then COMMIT (on the writer thread: it fsyncs)."""
-    try:
-        logged = connection.execute(_LOGGED_SEARCH_CHANGES).fetchone()
-    except sqlite3.OperationalError:
-        logged = None  # a database the migrations have not reached yet
-    if logged:
-        for statement in _APPLY_SEARCH_CHANGES:
-            connection.execute(statement)
-    connection.execute("COMMIT")
-
-
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -273,7 +250,7 @@ class SQLiteDatabase:
         async with self._write_lock:
             self._batch = None
             try:
-                await self.on_writer(_commit_batch)
+                await self.on_writer(lambda c: c.execute("COMMIT"))
             except BaseException as exc:
                 if self._writer.in_transaction:
                     self._writer.execute("ROLLBACK")

@@ -21,6 +21,7 @@ from tests.cases.conftest import (
     SECURITY,
     case_request,
     create_case,
+    delete_cases,
     find_cases,
     load_cases_various_dates,
     refusal,
@@ -963,3 +964,27 @@ async def test_find_takes_any_search_text(client: httpx.AsyncClient, search: str
     response = await client.get(FIND_URL, params={"search": search, "searchFields": SEARCH_FIELDS})
 
     assert response.status_code == 200, response.text
+
+
+async def test_find_searches_what_one_group_commit_wrote(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """Creates, a retitle, a delete and a refusal committed together: the index holds the rest."""
+    stale, retitled, deleted = [await create_case(client) for _ in range(3)]
+    await update_cases(client, [{"id": stale["id"], "version": stale["version"], "tags": []}])
+    await asyncio.gather(
+        create_case(client, case_request(title="fresh zebra")),
+        update_cases(client, [{**_version_of(retitled), "title": "walrus"}]),
+        update_cases(client, [{**_version_of(stale), "title": "lost okapi"}], 409),
+        delete_cases(client, [deleted["id"]]),
+    )
+
+    words = ("zebra", "walrus", "okapi", "Issue")
+    found = {word: (await find_cases(client, {"search": word}))["total"] for word in words}
+    assert found == {"zebra": 1, "walrus": 1, "okapi": 0, "Issue": 1}
+    if db.dialect == "sqlite":
+        await db.execute("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+
+
+def _version_of(case: dict[str, Any]) -> dict[str, str]:
+    return {"id": case["id"], "version": case["version"]}

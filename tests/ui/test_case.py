@@ -119,6 +119,41 @@ def test_a_comment_written_on_the_page_is_in_the_feed_and_the_api(
     assert (stored["type"], stored["comment"]) == ("user", "First look: **nothing** yet")
 
 
+def test_a_long_activity_shows_its_oldest_and_newest_pages_and_reads_the_middle_on_demand(
+    page: Page, server: Server, space: str
+) -> None:
+    """Kibana's case view reads the first and last pages of the activity, and more on demand."""
+    case = create_case(server, space)
+    for first in range(1, 231, 100):
+        comments = [
+            {"type": "user", "comment": f"Note {number}", "owner": "cases"}
+            for number in range(first, min(first + 100, 231))
+        ]
+        path = f"{space}/internal/cases/{case['id']}/attachments/_bulk_create"
+        response = server.api.post(path, json=comments, headers={"x-elastic-internal-origin": "t"})
+        assert response.status_code == 200, response.text
+    reads: list[str] = []
+    page.on("request", lambda r: reads.append(r.url) if "user_actions/_find" in r.url else None)
+    open_case(page, space, case)
+
+    # The create and 230 comments: the oldest 100 and the newest 100 are read, 31 are not.
+    notes = page.locator(".case-feed article")
+    expect(notes).to_have_count(199)
+    expect(notes.first).to_contain_text("Note 1")
+    expect(notes.nth(98)).to_contain_text("Note 99")
+    expect(notes.nth(99)).to_contain_text("Note 131")
+    expect(notes.last).to_contain_text("Note 230")
+    assert len(reads) == 2
+
+    page.get_by_role("button", name="Show more activity (31 changes not shown)").click()
+
+    expect(notes).to_have_count(230)
+    expect(notes.nth(99)).to_contain_text("Note 100")
+    expect(notes.nth(129)).to_contain_text("Note 130")
+    expect(page.get_by_role("button", name="Show more activity")).to_have_count(0)
+    assert len(reads) == 3
+
+
 def test_a_comment_is_edited_then_deleted(page: Page, server: Server, space: str) -> None:
     case = create_case(server, space)
     add_comment(server, space, case["id"], "A typo hree")

@@ -46,17 +46,27 @@ export class ActivityMethods {
     if (result.error) {
       return this.section('case-activity', 'Activity', h('p', { class: 'error' }, `Could not read the activity: ${result.error.message}`));
     }
-    const latest = new Map(result.value.latestAttachments.map((attachment) => [attachment.id, attachment]));
+    const { first, last, hidden, latestAttachments } = this.activityRead();
+    const latest = new Map(latestAttachments.map((attachment) => [attachment.id, attachment]));
     const pushedTo = new Set();
-    const items = [];
-    for (const action of result.value.userActions) {
-      const item = this.feedItem(action, latest, pushedTo);
-      if (item) items.push(item);
-    }
+    const items = (actions) => actions.map((action) => this.feedItem(action, latest, pushedTo)).filter(Boolean);
+    const older = items(first);
+    const newer = items(last);
+    const feed = (found) => h('ol', { class: 'feed case-feed', 'aria-labelledby': 'case-activity' }, found);
+    const more =
+      hidden > 0
+        ? h(
+            'button',
+            { type: 'button', id: 'case-activity-more', class: 'more', onclick: (event) => this.moreActivity(event.currentTarget) },
+            `Show more activity (${hidden} ${hidden === 1 ? 'change' : 'changes'} not shown)`,
+          )
+        : null;
     return this.section(
       'case-activity',
       'Activity',
-      items.length ? h('ol', { class: 'feed case-feed', 'aria-labelledby': 'case-activity' }, items) : h('p', { class: 'muted' }, 'No activity yet.'),
+      older.length + newer.length ? feed(older) : h('p', { class: 'muted' }, 'No activity yet.'),
+      more,
+      newer.length ? feed(newer) : null,
       this.commentForm(),
     );
   }
@@ -251,7 +261,9 @@ export class ActivityMethods {
       }
       case 'pushed': {
         const service = p.externalService ?? {};
-        const first = !pushedTo.has(service.connector_id);
+        // The oldest push to a connector may be on a page not read: `_connectors` knows it.
+        const oldest = this.connectors.value?.[service.connector_id]?.push?.details?.oldestUserActionPushDate;
+        const first = oldest ? action.created_at === oldest : !pushedTo.has(service.connector_id);
         pushedTo.add(service.connector_id);
         const url = safeUrl(service.external_url);
         const title = service.external_title ?? service.external_id;

@@ -81,7 +81,7 @@ class CasePage {
       ),
     ]);
     const uids = new Set(theCase.assignees.map((assignee) => assignee.uid));
-    for (const action of activity.value?.userActions ?? []) {
+    for (const action of [...(activity.value?.head[0].userActions ?? []), ...(activity.value?.tail.userActions ?? [])]) {
       for (const assignee of action.payload?.assignees ?? []) if (assignee?.uid) uids.add(assignee.uid);
     }
     const profiles = new Map();
@@ -102,20 +102,50 @@ class CasePage {
     this.draw();
   }
 
-  /** Every user action of the case, oldest first, and the attachments they name. */
+  /**
+   * The oldest and the newest page of the case's activity, read together; the pages between
+   * are read when asked for (`moreActivity`), as Kibana's case view does.
+   */
   async activity() {
-    const path = `${this.internalPath}/user_actions/_find`;
-    const query = (page) => ({ sortOrder: 'asc', perPage: PER_PAGE, page });
-    const first = await api('GET', path, { query: query(1) });
-    const pages = Math.min(Math.ceil(first.total / PER_PAGE), MAX_PAGES);
-    const rest = await Promise.all(
-      Array.from({ length: Math.max(pages - 1, 0) }, (_, index) => api('GET', path, { query: query(index + 2) })),
-    );
-    const all = [first, ...rest];
-    return {
-      userActions: all.flatMap((found) => found.userActions),
-      latestAttachments: all.flatMap((found) => found.latestAttachments ?? []),
-    };
+    const [oldest, newest] = await Promise.all([this.activityPage(1, 'asc'), this.activityPage(1, 'desc')]);
+    return { total: oldest.total, head: [oldest], tail: newest };
+  }
+
+  activityPage(page, sortOrder) {
+    const query = { sortOrder, perPage: PER_PAGE, page };
+    return api('GET', `${this.internalPath}/user_actions/_find`, { query });
+  }
+
+  /** The case's user actions read so far, oldest first, and what lies between unread. */
+  activityRead() {
+    const { total, head, tail } = this.activityResult.value;
+    const seen = new Set();
+    const first = [];
+    for (const action of head.flatMap((found) => found.userActions)) {
+      seen.add(action.id);
+      first.push(action);
+    }
+    const last = tail.userActions.filter((action) => !seen.has(action.id)).reverse();
+    const read = first.length + last.length;
+    const latestAttachments = [...head, tail].flatMap((found) => found.latestAttachments ?? []);
+    // A case holds at most MAX_PAGES pages of user actions: `total` counts no more.
+    const hidden = Math.min(total, MAX_PAGES * PER_PAGE) - read;
+    return { first, last, hidden, latestAttachments };
+  }
+
+  /** Read the next page of the activity's unread middle, and draw the page again. */
+  async moreActivity(control) {
+    control.disabled = true;
+    const { head } = this.activityResult.value;
+    try {
+      head.push(await this.activityPage(head.length + 1, 'asc'));
+    } catch (error) {
+      flash(`Could not read more of the activity: ${error?.message ?? error}`);
+      control.disabled = false;
+      return;
+    }
+    this.focusNext = control.id;
+    this.draw();
   }
 
   // --- changing ----------------------------------------------------------------------

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import asyncpg
 import pytest
 
-from opencases.db import Database, bump_security_epoch, connect
+from opencases.db import Database, bump_security_epoch, connect, sqlite
 from opencases.db.postgres import PostgresDatabase
 from opencases.db.postgres_epoch import LISTENER_NAME
 
@@ -126,6 +127,43 @@ async def test_concurrent_transactions_commit_or_roll_back_each_on_its_own(
     assert sorted(row["id"] for row in rows) == sorted(
         f"s{index}" for index in range(12) if index % 3 != 0
     )
+
+
+async def test_on_sqlite_no_commit_checkpoints_and_the_wal_starts_over_under_constant_writes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Checkpoints run on a thread of their own; a write waits for one only when the WAL
+    # holds WAL_RESTART_FRAMES pages, so that it can start over (else it grows for ever).
+    monkeypatch.setattr(sqlite, "WAL_RESTART_FRAMES", 50)
+    monkeypatch.setattr(sqlite, "CHECKPOINT_INTERVAL_SECONDS", 0)
+    path = tmp_path / "wal.db"
+    db = sqlite.SQLiteDatabase(str(path))
+    try:
+        await db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body BLOB)")
+        writer_setting = await db.on_writer(
+            lambda connection: connection.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        )
+        wal = path.with_name("wal.db-wal")
+        largest = 0
+
+        async def write_twenty() -> None:
+            nonlocal largest
+            for _ in range(20):
+                await db.execute("INSERT INTO notes (body) VALUES (:body)", {"body": b"x" * 8000})
+                largest = max(largest, wal.stat().st_size)
+
+        # 32 writers at once: each COMMIT has the next transactions waiting behind it, so
+        # the WAL is seldom all copied when a write begins unless a write waits for it.
+        # Two pages of body each: a WAL that never started over would pass 1,280 pages;
+        # one that waits at 50 stays near 134 (one batch of 32 writes past it).
+        await asyncio.gather(*(write_twenty() for _ in range(32)))
+        row = await db.fetch_one("SELECT count(*) AS n FROM notes")
+    finally:
+        await db.close()
+
+    assert (writer_setting, row["n"] if row else None) == (0, 640)
+    pages = largest // 4096
+    assert 50 <= pages < 200, pages
 
 
 async def bump_then_fail(db: Database) -> None:

@@ -92,16 +92,15 @@ class _SQLiteWriter:
         return self._run(sql, params).rowcount
 
 
-# WAL frames (pages) a write may leave uncopied before the next one waits for the
-# checkpointer to copy them (about 40 MiB): the WAL starts over only when a write begins
-# after every frame was copied, which a checkpointer on its own never sees under constant
-# writes.
+# The WAL's length in pages (about 40 MiB) at which a write waits for the checkpointer to
+# copy all of it: the WAL starts over only when a write begins with every page copied,
+# which under constant writes a checkpointer on its own seldom sees.
 WAL_RESTART_FRAMES = 10_000
 # Checkpoints under constant writes come at most this often: each ends with an fsync.
 CHECKPOINT_INTERVAL_SECONDS = 0.05
 
 
-def _checkpoint(connection: sqlite3.Connection) -> tuple[int, int]:
+def _checkpoint_passive(connection: sqlite3.Connection) -> tuple[int, int]:
     """Copy what the WAL holds into the database file, as far as readers let it (PASSIVE)."""
     _busy, frames, copied = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
     return frames, copied
@@ -146,7 +145,7 @@ class _Checkpointer:
         loop = asyncio.get_running_loop()
         try:
             frames, copied = await loop.run_in_executor(
-                self._executor, _checkpoint, self._connection
+                self._executor, _checkpoint_passive, self._connection
             )
         except sqlite3.Error as exc:
             log.warning("SQLite checkpoint failed (the WAL keeps every write): %s", exc)

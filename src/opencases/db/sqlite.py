@@ -96,8 +96,6 @@ class _SQLiteWriter:
 # copy all of it: the WAL starts over only when a write begins with every page copied,
 # which under constant writes a checkpointer on its own seldom sees.
 WAL_RESTART_FRAMES = 10_000
-# Checkpoints under constant writes come at most this often: each ends with an fsync.
-CHECKPOINT_INTERVAL_SECONDS = 0.05
 
 
 def _checkpoint_passive(connection: sqlite3.Connection) -> tuple[int, int]:
@@ -133,7 +131,6 @@ class _Checkpointer:
         while self._again:
             self._again = False
             await self._checkpoint()
-            await asyncio.sleep(CHECKPOINT_INTERVAL_SECONDS)
 
     async def catch_up(self) -> None:
         """Before a write begins: when the WAL is long, copy all of it, so it starts over."""

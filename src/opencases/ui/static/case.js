@@ -14,6 +14,20 @@ const PER_PAGE = 100;
 // Kibana's MAX_USER_ACTIONS_PER_CASE / the largest page: the most pages a case's activity has.
 const MAX_PAGES = 100;
 
+/** Add to `profiles` those of `assignees` and of the assignees `actions` name, unless known. */
+async function readProfiles(profiles, assignees, actions) {
+  const uids = new Set(assignees.map((assignee) => assignee.uid));
+  for (const action of actions) {
+    for (const assignee of action.payload?.assignees ?? []) if (assignee?.uid) uids.add(assignee.uid);
+  }
+  const unknown = [...uids].filter((uid) => !profiles.has(uid));
+  if (unknown.length === 0) return;
+  const found = await settle(
+    api('POST', '/internal/security/user_profile/_bulk_get', { body: { uids: unknown, dataPath: 'avatar' } }),
+  );
+  for (const profile of found.value ?? []) profiles.set(profile.uid, profile);
+}
+
 /** The case page, drawn in `main`. */
 export async function render(main, context) {
   if (!document.querySelector('link[href="/ui/case.css"]')) {
@@ -80,17 +94,9 @@ class CasePage {
         }),
       ),
     ]);
-    const uids = new Set(theCase.assignees.map((assignee) => assignee.uid));
-    for (const action of [...(activity.value?.head[0].userActions ?? []), ...(activity.value?.tail.userActions ?? [])]) {
-      for (const assignee of action.payload?.assignees ?? []) if (assignee?.uid) uids.add(assignee.uid);
-    }
     const profiles = new Map();
-    if (uids.size > 0) {
-      const found = await settle(
-        api('POST', '/internal/security/user_profile/_bulk_get', { body: { uids: [...uids], dataPath: 'avatar' } }),
-      );
-      for (const profile of found.value ?? []) profiles.set(profile.uid, profile);
-    }
+    const read = activity.value ? [activity.value.head[0], activity.value.tail] : [];
+    await readProfiles(profiles, theCase.assignees, read.flatMap((found) => found.userActions));
     this.case = theCase;
     this.configuration = configurations.value?.[0] ?? { customFields: [], observableTypes: [] };
     this.activityResult = activity;
@@ -138,7 +144,9 @@ class CasePage {
     control.disabled = true;
     const { head } = this.activityResult.value;
     try {
-      head.push(await this.activityPage(head.length + 1, 'asc'));
+      const found = await this.activityPage(head.length + 1, 'asc');
+      await readProfiles(this.profiles, [], found.userActions);
+      head.push(found);
     } catch (error) {
       flash(`Could not read more of the activity: ${error?.message ?? error}`);
       control.disabled = false;

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
+import json
 import os
 import socket
 import tempfile
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,8 +24,6 @@ from opencases.app import create_app
 from opencases.db import Database
 from opencases.db.migrate import migrate
 from opencases.db.tables import metadata
-from opencases.kibana.http import ApiRoute
-from opencases.kibana.oas import openapi_document
 from opencases.security import secrets
 from opencases.security import store as security_store
 from opencases.security.secrets import profile_uid
@@ -42,41 +40,6 @@ XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
 # makes its first temporary directory; TMPDIR, when set, still wins.
 if "TMPDIR" not in os.environ and os.access("/dev/shm", os.W_OK):
     tempfile.tempdir = "/dev/shm"
-
-
-_openapi_documents: dict[tuple[tuple[Any, ...], ...], dict[str, Any]] = {}
-
-
-def _declaration(route: ApiRoute) -> tuple[Any, ...]:
-    """What the OpenAPI document says of a route: every field but its handler."""
-    return tuple(
-        getattr(route, field.name) for field in dataclasses.fields(route) if field.name != "handler"
-    )
-
-
-@pytest.fixture(scope="session", autouse=True)
-def reused_openapi_documents() -> Iterator[None]:
-    """Build the OpenAPI document once per set of route declarations.
-
-    Every test builds its own app, and create_app builds the document (about 10 ms, as
-    long as a typical test) from the routes' declarations alone: the tests reuse the one
-    built for the same declarations. TODO(src): once the app builds it lazily, or caches
-    it, delete this.
-    """
-
-    def reused(routes: Sequence[ApiRoute]) -> dict[str, Any]:
-        key = tuple(_declaration(route) for route in routes)
-        try:
-            return _openapi_documents[key]
-        except KeyError:
-            document = _openapi_documents[key] = openapi_document(routes)
-            return document
-        except TypeError:  # a declaration that cannot be a key: no reuse
-            return openapi_document(routes)
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr("opencases.app.openapi_document", reused)
-        yield
 
 
 @pytest.hookimpl(wrapper=True)
@@ -340,11 +303,23 @@ def repo_root() -> Path:
 
 async def snapshot(db: Database) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table, to show a request changed nothing."""
-    tables: dict[str, list[tuple[Any, ...]]] = {}
-    for table in metadata.sorted_tables:
-        rows = await db.fetch_all(f"SELECT * FROM {table.name} ORDER BY 1")
-        tables[table.name] = [tuple(row) for row in rows]
-    return tables
+    names = [table.name for table in metadata.sorted_tables]
+    if db.dialect == "postgresql":
+        # One round trip (a table a column), not one per table: tests take snapshots often.
+        tables = ", ".join(
+            f"(SELECT coalesce(json_agg(t ORDER BY t::text), '[]')::text FROM {name} t)"
+            for name in names
+        )
+        row = await db.fetch_one(f"SELECT {tables}")
+        assert row is not None
+        return {
+            name: [tuple(record.values()) for record in json.loads(rows)]
+            for name, rows in zip(names, row, strict=True)
+        }
+    return {
+        name: [tuple(row) for row in await db.fetch_all(f"SELECT * FROM {name} ORDER BY 1")]
+        for name in names
+    }
 
 
 @pytest.fixture(params=BACKENDS)

@@ -24,5 +24,5 @@ class AppState:
     spaces: SpaceCache
     connectors: Connectors
     routes: list[ApiRoute] = field(default_factory=list)
-    openapi: dict[str, Any] = field(default_factory=dict)
+    openapi: dict[str, Any] | None = None
     db: database.Database | None = None

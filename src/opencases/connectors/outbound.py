@@ -25,6 +25,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from opencases.connectors.errors import HostNotAllowed, OutboundError
+from opencases.connectors.http11 import Http11Transport
 
 # Kibana's xpack.actions.allowedHosts default: every host.
 ANY_HOST = "*"
@@ -86,7 +87,7 @@ class Outbound:
     # Kibana's xpack.actions.responseTimeout (60s) and maxResponseContentLength (1mb).
     timeout_seconds: float = 60.0
     max_response_bytes: int = 1_048_576
-    # Tests hand in httpx.MockTransport; servers use the network.
+    # Tests hand in httpx.MockTransport; servers use the network (Http11Transport).
     transport: httpx.AsyncBaseTransport | None = None
     _client: httpx.AsyncClient | None = field(default=None, repr=False)
 
@@ -207,14 +208,13 @@ class Outbound:
     def client(self) -> httpx.AsyncClient:
         """The shared client (made on first use)."""
         if self._client is None:
-            self._client = self._new_client(verify=True)
+            self._client = self._new_client(verify=None)
         return self._client
 
-    def _new_client(self, *, verify: ssl.SSLContext | bool) -> httpx.AsyncClient:
+    def _new_client(self, *, verify: ssl.SSLContext | None) -> httpx.AsyncClient:
         # Redirects are not followed: a redirect could lead outside allowedHosts.
         return httpx.AsyncClient(
-            transport=self.transport,
-            verify=verify,
+            transport=self.transport or Http11Transport(ssl_context=verify),
             timeout=httpx.Timeout(self.timeout_seconds),
             follow_redirects=False,
         )

@@ -324,3 +324,49 @@ async def test_a_connector_call_to_a_server_gone_without_an_answer_fails_as_a_ne
         "Server disconnected without sending a response.",
         "ERR_NETWORK",
     )
+
+
+async def test_exchanges_beyond_the_origin_s_limit_wait_for_one_to_end(
+    client: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(http11, "MAX_EXCHANGES_PER_ORIGIN", 2)
+    gate = asyncio.Event()
+    in_flight: list[int] = []
+    connections = 0
+
+    async def handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        nonlocal connections
+        connections += 1
+        try:
+            while True:
+                await reader.readuntil(b"\r\n\r\n")
+                in_flight.append(len(in_flight) + 1)
+                await gate.wait()
+                writer.write(ok(b"ok"))
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0)
+    url = f"http://127.0.0.1:{server.sockets[0].getsockname()[1]}"
+    async with server:
+        calls = asyncio.gather(*(client.get(url) for _ in range(6)))
+        await until_requests(in_flight, 2)
+        await asyncio.sleep(0.05)  # room for a third request, were one let through
+        held = (len(in_flight), connections)
+        gate.set()
+        answers = await calls
+        await client.aclose()
+
+    assert held == (2, 2)
+    assert [answer.status_code for answer in answers] == [200] * 6
+    assert connections == 2
+
+
+async def until_requests(seen: list[int], count: int) -> None:
+    """Let the event loop run until the server has read `count` requests (a bound of 5 s)."""
+    async with asyncio.timeout(5):
+        while len(seen) < count:  # noqa: ASYNC110
+            await asyncio.sleep(0.001)

@@ -24,6 +24,9 @@ import httpx
 KEEPALIVE_SECONDS = 5.0
 # Idle connections kept per origin; more are closed when given back.
 MAX_IDLE_PER_ORIGIN = 64
+# Exchanges in flight per origin (httpcore's pool allows 100): more wait for one to end,
+# within the call's timeout, rather than open sockets until the process has none left.
+MAX_EXCHANGES_PER_ORIGIN = 100
 READ_SIZE = 65_536
 
 Origin = tuple[bytes, bytes, int]
@@ -150,6 +153,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         # None: httpx's default context (system roots, verified), made at the first need.
         self._ssl_context = ssl_context
         self._idle: dict[Origin, list[_Connection]] = {}
+        self._exchanges: dict[Origin, asyncio.Semaphore] = {}
         self._swept_at = time.monotonic()
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -159,7 +163,15 @@ class Http11Transport(httpx.AsyncBaseTransport):
         if scheme not in (b"http", b"https"):
             raise httpx.UnsupportedProtocol(f"Request URL has an unsupported protocol '{url}'.")
         origin = (scheme, url.raw_host, url.port or (443 if scheme == b"https" else 80))
-        connection = self._take_idle(origin) or await self._connect(origin, request)
+        exchanges = self._exchanges.get(origin)
+        if exchanges is None:
+            exchanges = self._exchanges[origin] = asyncio.Semaphore(MAX_EXCHANGES_PER_ORIGIN)
+        await exchanges.acquire()
+        try:
+            connection = self._take_idle(origin) or await self._connect(origin, request)
+        except BaseException:
+            exchanges.release()
+            raise
         try:
             await connection.send(
                 h11.Request(method=request.method, target=url.raw_path, headers=request.headers.raw)
@@ -173,6 +185,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
                 event = await connection.next_event()
         except BaseException:
             connection.close()
+            exchanges.release()
             raise
         return httpx.Response(
             event.status_code,
@@ -218,7 +231,8 @@ class Http11Transport(httpx.AsyncBaseTransport):
         return connection
 
     def _give_back(self, origin: Origin, connection: _Connection) -> None:
-        """Keep a connection whose exchange ended cleanly; close any other."""
+        """End an exchange: keep its connection if it ended cleanly, else close it."""
+        self._exchanges[origin].release()
         state = connection.h11
         # Bytes after the answer (trailing_data) are nobody's answer: the connection is spoiled.
         if not (

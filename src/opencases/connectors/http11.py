@@ -27,7 +27,6 @@ MAX_IDLE_PER_ORIGIN = 64
 # Exchanges in flight per origin (httpcore's pool allows 100): more wait for one to end,
 # within the call's timeout, rather than open sockets until the process has none left.
 MAX_EXCHANGES_PER_ORIGIN = 100
-READ_SIZE = 65_536
 
 Origin = tuple[bytes, bytes, int]
 
@@ -64,7 +63,7 @@ class _Connection(asyncio.Protocol):
         self._wake()
 
     def eof_received(self) -> bool:
-        """The server closed its side: h11 hears of it, and the connection ends."""
+        """The server closed its side: the connection ends, and a waiting request hears of it."""
         self.reusable = False
         self._closed = True
         self._wake()

@@ -138,7 +138,7 @@ class Outbound:
             )
         # Kibana makes an https agent for each call that has sslOverrides; so does this.
         context = await asyncio.to_thread(ssl_context, overrides=ssl_overrides)
-        async with self._new_client(verify=context) as client:
+        async with self._new_client(ssl_context=context) as client:
             return await self._send(
                 client, method, url, headers=headers, content=content, params=params, auth=auth
             )
@@ -208,13 +208,13 @@ class Outbound:
     def client(self) -> httpx.AsyncClient:
         """The shared client (made on first use)."""
         if self._client is None:
-            self._client = self._new_client(verify=None)
+            self._client = self._new_client(ssl_context=None)
         return self._client
 
-    def _new_client(self, *, verify: ssl.SSLContext | None) -> httpx.AsyncClient:
+    def _new_client(self, *, ssl_context: ssl.SSLContext | None) -> httpx.AsyncClient:
         # Redirects are not followed: a redirect could lead outside allowedHosts.
         return httpx.AsyncClient(
-            transport=self.transport or Http11Transport(ssl_context=verify),
+            transport=self.transport or Http11Transport(ssl_context=ssl_context),
             timeout=httpx.Timeout(self.timeout_seconds),
             follow_redirects=False,
         )

@@ -25,7 +25,7 @@ from bench.servers import BIN, Server
 
 from fuzz import fixtures, logs, servers
 
-# CI: every operation, bounded (about two minutes on two cores), with one seed: the same
+# CI: every operation, bounded (about a minute on two cores), with one seed: the same
 # test cases each time (two workers may still send them in another order).
 CI_EXAMPLES = 30
 CI_SEED = 1
@@ -33,6 +33,16 @@ CI_SEED = 1
 LONG_EXAMPLES = 300
 CHECKS = "not_a_server_error,response_schema_conformance"
 REQUEST_TIMEOUT_SECONDS = 10
+# One schemathesis process keeps one core busy at most (its workers are threads), and the
+# server then waits on it: a run is three processes at once, on parts of the document.
+# The stateful phase follows links between operations of every part, over all of them.
+CASES_WING = "^/(api|internal)/cases"
+NOT_STATEFUL = "--phases=examples,coverage,fuzzing"
+SHARES = (
+    ("cases", (NOT_STATEFUL, f"--include-path-regex={CASES_WING}")),
+    ("others", (NOT_STATEFUL, f"--exclude-path-regex={CASES_WING}")),
+    ("stateful", ("--phases=stateful",)),
+)
 # What the command line cannot say: stateful scenarios long enough to follow the links
 # from an object's creation (or a list of them) to its reads, updates and deletion.
 SCHEMATHESIS_SETTINGS = """\
@@ -88,9 +98,15 @@ def _arguments(argv: list[str] | None) -> argparse.Namespace:
 
 
 def _schemathesis(
-    server: Server, args: argparse.Namespace, *, examples: int, seed: int, workdir: Path
+    server: Server,
+    args: argparse.Namespace,
+    *,
+    examples: int,
+    seed: int,
+    workdir: Path,
+    share: str,
 ) -> list[str]:
-    """The `schemathesis run` command line for a server."""
+    """The `schemathesis run` command line for a server and one share of the document."""
     settings = workdir / "schemathesis.toml"
     settings.write_text(SCHEMATHESIS_SETTINGS)
     return [
@@ -109,13 +125,11 @@ def _schemathesis(
         "--generation-database=none",
         "--no-color",
         "--report=junit",
-        f"--report-dir={workdir / 'report'}",
+        f"--report-dir={workdir / 'report' / share}",
     ]
 
 
-def run_once(
-    database: str, args: argparse.Namespace, *, examples: int, seed: int, extra: list[str]
-) -> Outcome:
+def run_once(database: str, args: argparse.Namespace, *, examples: int, seed: int) -> Outcome:
     """One server on a fresh `database`, one schemathesis run, one verdict."""
     started = time.monotonic()
     workdir = Path(tempfile.mkdtemp(prefix=f"opencases-fuzz-{database}-"))
@@ -134,15 +148,7 @@ def run_once(
             auth = ("elastic", servers.ELASTIC_PASSWORD)
             oas = httpx.get(f"{server.base_url}/api/oas", auth=auth, timeout=10).json()
             problems += fixtures.create(server)
-            command = _schemathesis(server, args, examples=examples, seed=seed, workdir=workdir)
-            print("    $ " + " ".join([*command, *extra]), flush=True)
-            # Its output (progress, then each failure with a curl line to replay it) goes
-            # to the console as it comes.
-            code = subprocess.run([*command, *extra], cwd=workdir, check=False).returncode
-            if code != 0:
-                problems.append(
-                    f"schemathesis exited with {code}: its failures or errors are above"
-                )
+            problems += _run_shares(server, args, examples=examples, seed=seed, workdir=workdir)
             if server.process.poll() is not None:
                 problems.append(f"the server died during the run (exit {server.process.poll()})")
     except servers.Unavailable as exc:
@@ -159,6 +165,35 @@ def run_once(
     return Outcome(database, problems, time.monotonic() - started, workdir)
 
 
+def _run_shares(
+    server: Server, args: argparse.Namespace, *, examples: int, seed: int, workdir: Path
+) -> list[str]:
+    """Run schemathesis on every share at once; print each one's output once it ended."""
+    runs = []
+    for share, options in SHARES:
+        command = [
+            *_schemathesis(
+                server, args, examples=examples, seed=seed, workdir=workdir, share=share
+            ),
+            *options,
+            *args.extra,
+        ]
+        output = workdir / f"schemathesis-{share}.log"
+        print(f"    $ {' '.join(command)} > {output.name}", flush=True)
+        with output.open("wb") as log:
+            process = subprocess.Popen(command, cwd=workdir, stdout=log, stderr=subprocess.STDOUT)
+        runs.append((share, output, process))
+    problems = []
+    for share, output, process in runs:
+        code = process.wait()
+        # Its progress, then each failure with a curl line to replay it.
+        print(f"\n--- schemathesis, {share}", flush=True)
+        print(output.read_text(errors="replace"), flush=True)
+        if code != 0:
+            problems.append(f"schemathesis ({share}) exited with {code}: its output is above")
+    return problems
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the fuzz runs the arguments ask for; 0 when none found anything."""
     args = _arguments(argv)
@@ -168,9 +203,7 @@ def main(argv: list[str] | None = None) -> int:
     seed = (
         args.seed if args.seed is not None else (random.randrange(2**31) if args.long else CI_SEED)
     )
-    outcomes = [
-        run_once(name, args, examples=examples, seed=seed, extra=args.extra) for name in databases
-    ]
+    outcomes = [run_once(name, args, examples=examples, seed=seed) for name in databases]
     print("\n=== fuzz summary", flush=True)
     for outcome in outcomes:
         verdict = "FAILED" if outcome.problems else "passed"

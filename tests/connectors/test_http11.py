@@ -20,15 +20,15 @@ from opencases.connectors.outbound import Outbound
 Script = Callable[[int], tuple[bytes, bool] | None]
 
 
-def ok(body: bytes, *extra: bytes) -> bytes:
+def ok(body: bytes) -> bytes:
     """A 200 answer with a content-length."""
-    head = b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n" % len(body) + b"".join(extra)
-    return head + b"\r\n" + body
+    return b"HTTP/1.1 200 OK\r\ncontent-length: %d\r\n\r\n" % len(body) + body
 
 
 @dataclass
 class Loopback:
-    """What the server saw: its URL, the connections it accepted, the requests it read."""
+    """What the server saw: its URL, the connections it accepted, the requests it read,
+    and (a queue) the count of requests read each time one of its connections closed."""
 
     url: str
     connections: int = 0
@@ -109,6 +109,13 @@ async def until_none_reusable(transport: Http11Transport) -> None:
     async with asyncio.timeout(5):
         # No event says it: the loop is given turns until it shows.
         while any(c.reusable for idle in transport._idle.values() for c in idle):  # noqa: ASYNC110
+            await asyncio.sleep(0.001)
+
+
+async def until_requests(seen: list[int], count: int) -> None:
+    """Let the event loop run until the server has read `count` requests (a bound of 5 s)."""
+    async with asyncio.timeout(5):
+        while len(seen) < count:  # noqa: ASYNC110
             await asyncio.sleep(0.001)
 
 
@@ -363,10 +370,3 @@ async def test_exchanges_beyond_the_origin_s_limit_wait_for_one_to_end(
     assert held == (2, 2)
     assert [answer.status_code for answer in answers] == [200] * 6
     assert connections == 2
-
-
-async def until_requests(seen: list[int], count: int) -> None:
-    """Let the event loop run until the server has read `count` requests (a bound of 5 s)."""
-    async with asyncio.timeout(5):
-        while len(seen) < count:  # noqa: ASYNC110
-            await asyncio.sleep(0.001)

@@ -101,14 +101,14 @@ async def client(transport: Http11Transport) -> AsyncIterator[httpx.AsyncClient]
         yield client
 
 
-async def until_none_reusable(transport: Http11Transport) -> None:
-    """Let the event loop run until no idle connection is reusable (a bound of 5 s).
+async def until_idle_ones_closed(transport: Http11Transport) -> None:
+    """Let the event loop run until every idle connection is closed (a bound of 5 s).
 
     What the server did reaches the client's side of the connection a turn or more later.
     """
     async with asyncio.timeout(5):
         # No event says it: the loop is given turns until it shows.
-        while any(c.reusable for idle in transport._idle.values() for c in idle):  # noqa: ASYNC110
+        while any(not c.closed for idle in transport._idle.values() for c in idle):  # noqa: ASYNC110
             await asyncio.sleep(0.001)
 
 
@@ -210,7 +210,7 @@ async def test_a_connection_the_server_closed_while_idle_is_not_used_again(
     async with serving(lambda n: (ok(b"answer %d" % n), n == 0)) as server:
         first = await client.get(server.url)
         await server.closed.get()
-        await until_none_reusable(transport)
+        await until_idle_ones_closed(transport)
         second = await client.get(server.url)
 
     assert (first.content, second.content) == (b"answer 0", b"answer 1")
@@ -231,7 +231,7 @@ async def test_a_connection_the_server_speaks_on_while_idle_is_closed(
     async with serving(script, after_answer=speak_out_of_turn) as server:
         first = await client.get(server.url)
         idle.set()
-        await until_none_reusable(transport)
+        await until_idle_ones_closed(transport)
         second = await client.get(server.url)
         idle.set()
 

@@ -37,13 +37,12 @@ class _Connection(asyncio.Protocol):
     def __init__(self) -> None:
         self.h11 = h11.Connection(h11.CLIENT)
         self.transport: asyncio.Transport | None = None
-        # Whether it may carry another request: False once the server closed it, reset
-        # it, or sent something while no request was waiting.
-        self.reusable = True
+        # Once the server closed it, reset it, or sent something while no request was
+        # waiting (or it was closed here), it carries no further request.
+        self.closed = False
         self.busy = True
         self.idle_since = 0.0
         self._lost: BaseException | None = None
-        self._closed = False
         self._waiter: asyncio.Future[None] | None = None
         self._writable: asyncio.Future[None] | None = None
 
@@ -64,15 +63,13 @@ class _Connection(asyncio.Protocol):
 
     def eof_received(self) -> bool:
         """The server closed its side: the connection ends, and a waiting request hears of it."""
-        self.reusable = False
-        self._closed = True
+        self.closed = True
         self._wake()
         return False
 
     def connection_lost(self, exc: Exception | None) -> None:
         """Reset, or closed: a waiting request hears of it."""
-        self.reusable = False
-        self._closed = True
+        self.closed = True
         self._lost = exc
         self._wake()
         if self._writable is not None and not self._writable.done():
@@ -97,7 +94,7 @@ class _Connection(asyncio.Protocol):
     async def send(self, event: h11.Event) -> None:
         """Write one h11 event, waiting while the transport's buffer is full."""
         assert self.transport is not None
-        if self._closed:
+        if self.closed:
             raise httpx.WriteError(self._lost_message("write"))
         try:
             data = self.h11.send(event)
@@ -117,7 +114,7 @@ class _Connection(asyncio.Protocol):
                 raise httpx.RemoteProtocolError(str(exc)) from exc
             if event is not h11.NEED_DATA:
                 return event
-            if self._closed:
+            if self.closed:
                 if self._lost is not None:
                     raise httpx.ReadError(self._lost_message("read")) from self._lost
                 # httpcore's words: h11's own ("can't handle event type ConnectionClosed
@@ -139,8 +136,7 @@ class _Connection(asyncio.Protocol):
 
     def close(self) -> None:
         """Close the connection (at once; TLS's close_notify goes out afterwards)."""
-        self.reusable = False
-        self._closed = True
+        self.closed = True
         if self.transport is not None:
             self.transport.close()
 
@@ -198,7 +194,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         now = time.monotonic()
         while idle:
             connection = idle.pop()
-            if connection.reusable and now - connection.idle_since < KEEPALIVE_SECONDS:
+            if _fresh(connection, now):
                 connection.busy = True
                 return connection
             connection.close()
@@ -235,7 +231,7 @@ class Http11Transport(httpx.AsyncBaseTransport):
         state = connection.h11
         # Bytes after the answer (trailing_data) are nobody's answer: the connection is spoiled.
         if not (
-            connection.reusable
+            not connection.closed
             and state.our_state is h11.DONE
             and state.their_state is h11.DONE
             and not state.trailing_data[0]
@@ -256,9 +252,11 @@ class Http11Transport(httpx.AsyncBaseTransport):
         """Close the connections idle too long, of every origin (some are never asked again)."""
         self._swept_at = now
         for origin, idle in list(self._idle.items()):
-            kept = [c for c in idle if c.reusable and now - c.idle_since < KEEPALIVE_SECONDS]
+            kept = []
             for connection in idle:
-                if connection not in kept:
+                if _fresh(connection, now):
+                    kept.append(connection)
+                else:
                     connection.close()
             if kept:
                 self._idle[origin] = kept
@@ -271,6 +269,11 @@ class Http11Transport(httpx.AsyncBaseTransport):
             for connection in idle:
                 connection.close()
         self._idle.clear()
+
+
+def _fresh(connection: _Connection, now: float) -> bool:
+    """Whether an idle connection may carry the next request: open, and idle briefly."""
+    return not connection.closed and now - connection.idle_since < KEEPALIVE_SECONDS
 
 
 class _ResponseBody(httpx.AsyncByteStream):

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sqlite3
+import struct
 import time
 from collections.abc import (
     AsyncIterator,
@@ -97,6 +99,11 @@ class _SQLiteWriter:
 # which under constant writes a checkpointer on its own seldom sees.
 WAL_RESTART_FRAMES = 10_000
 
+# Where the wal-index (the "-shm" file) keeps mxFrame, the count of valid frames in the
+# WAL, in native byte order: https://www.sqlite.org/walformat.html, "The WAL-Index Header".
+_MX_FRAME = struct.Struct("=I")
+_MX_FRAME_OFFSET = 16
+
 
 def _checkpoint_passive(connection: sqlite3.Connection) -> tuple[int, int]:
     """Copy what the WAL holds into the database file, as far as readers let it (PASSIVE)."""
@@ -115,10 +122,11 @@ class _Checkpointer:
     def __init__(self, path: str) -> None:
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
         self._connection = self._executor.submit(_sqlite_connect, path).result()
+        # Connecting in WAL mode made the wal-index file.
+        self._wal_index = os.open(f"{path}-shm", os.O_RDONLY)
         self._task: asyncio.Task[None] | None = None
         self._again = False
-        # The WAL's length at the last checkpoint, and the length that makes a write wait.
-        self._frames = 0
+        # The WAL's length, as the last checkpoint saw it, that makes a write wait.
         self._wait_at = WAL_RESTART_FRAMES
 
     def start(self) -> None:
@@ -134,11 +142,18 @@ class _Checkpointer:
 
     async def catch_up(self) -> None:
         """Before a write begins: when the WAL is long, copy all of it, so it starts over."""
-        if self._frames >= self._wait_at and await self._checkpoint():
-            self._frames = 0  # the write about to begin starts the WAL over
+        # The WAL's length now, read from the wal-index: what the last checkpoint saw can
+        # be many commits old when checkpoints are slower than commits (a busy disk).
+        if self._frames() >= self._wait_at:
+            await self._checkpoint()
 
-    async def _checkpoint(self) -> bool:
-        """Checkpoint on the checkpointer's thread: whether every frame was copied."""
+    def _frames(self) -> int:
+        """The count of valid frames in the WAL."""
+        data = os.pread(self._wal_index, _MX_FRAME.size, _MX_FRAME_OFFSET)
+        return int(_MX_FRAME.unpack(data)[0])
+
+    async def _checkpoint(self) -> None:
+        """Checkpoint on the checkpointer's thread."""
         loop = asyncio.get_running_loop()
         try:
             frames, copied = await loop.run_in_executor(
@@ -146,16 +161,15 @@ class _Checkpointer:
             )
         except sqlite3.Error as exc:
             log.warning("SQLite checkpoint failed (the WAL keeps every write): %s", exc)
-            return False
-        self._frames = frames
-        # Another process writing meanwhile can leave frames behind: wait for more first.
+            return
+        # A reader meanwhile (of any process) can leave frames behind: wait for more first.
         self._wait_at = WAL_RESTART_FRAMES if copied == frames else frames + WAL_RESTART_FRAMES
-        return copied == frames
 
     async def close(self) -> None:
         """Wait for the checkpoint under way; close the connection."""
         if self._task is not None:
             await asyncio.wait([self._task])
+        os.close(self._wal_index)
         self._executor.submit(self._connection.close).result()
         self._executor.shutdown()
 

@@ -20,7 +20,7 @@ import httpx
 import msgspec
 
 from bench import postgres, servers, wrk
-from bench.scenarios import BODIES, ELASTIC_AUTH, SCENARIOS, Scenario
+from bench.scenarios import BODIES, ELASTIC_AUTH, SCENARIOS, Scenario, Target
 
 RESULTS = Path(__file__).with_name("results")
 
@@ -272,27 +272,36 @@ def table(rows: list[Row]) -> str:
     return "\n".join([fmt(header), rule, *(fmt(line) for line in lines)])
 
 
+def judgement(measured: Row, goal: Target) -> str:
+    """One scenario's figures beside what its target asks."""
+    figures = []
+    if goal.min_ratio:
+        figures.append(f"{measured.ratio_to_bare:.1%} of bare (>= {goal.min_ratio:.0%})")
+    if goal.min_requests_per_second:
+        figures.append(
+            f"{measured.requests_per_second:,.0f} req/s (>= {goal.min_requests_per_second:,.0f})"
+        )
+    p99_goal = "" if goal.max_p99_ms is None else f" (< {goal.max_p99_ms:g} ms)"
+    figures.append(f"p99 {measured.p99_ms:.2f} ms{p99_goal}")
+    if measured.errors:
+        figures.append(f"{measured.errors:,} errors")
+    return f"{measured.target} [{measured.backend}]: {', '.join(figures)}"
+
+
 def verdict(rows: list[Row]) -> str:
-    """The line saying whether the targets were met, and by which scenarios."""
+    """Which scenarios missed their targets (first) and which met them."""
     goals = {scenario.name: scenario.target for scenario in SCENARIOS}
     judged_rows = [r for r in rows if r.target_met is not None]
-    parts = []
+    missed, met = [], []
     for r in judged_rows:
         goal = goals[r.target]
         assert goal is not None
-        wanted = []
-        if goal.min_ratio:
-            wanted.append(f"{r.ratio_to_bare:.1%} of bare (>= {goal.min_ratio:.0%})")
-        if goal.min_requests_per_second:
-            wanted.append(
-                f"{r.requests_per_second:,.0f} req/s (>= {goal.min_requests_per_second:,.0f})"
-            )
-        p99_goal = "" if goal.max_p99_ms is None else f" (< {goal.max_p99_ms:g} ms)"
-        parts.append(
-            f"{r.target} [{r.backend}]: {', '.join(wanted)}, p99 {r.p99_ms:.2f} ms{p99_goal}"
-        )
-    met = all(r.target_met for r in judged_rows)
-    return f"Targets {'met' if met else 'NOT met'}: " + "; ".join(parts)
+        (met if r.target_met else missed).append(judgement(r, goal))
+    lines = [f"Targets NOT met ({len(missed)} of {len(judged_rows)}): " + "; ".join(missed)]
+    if not missed:
+        lines = []
+    lines.append(f"Targets met ({len(met)} of {len(judged_rows)}): " + "; ".join(met))
+    return "\n".join(lines)
 
 
 def write(report: Report) -> Path:

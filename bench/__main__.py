@@ -274,7 +274,7 @@ def table(rows: list[Row]) -> str:
 
 def judgement(measured: Row, goal: Target) -> str:
     """One scenario's figures beside what its target asks."""
-    figures = []
+    figures: list[str] = []
     if goal.min_ratio:
         figures.append(f"{measured.ratio_to_bare:.1%} of bare (>= {goal.min_ratio:.0%})")
     if goal.min_requests_per_second:
@@ -292,7 +292,8 @@ def verdict(rows: list[Row]) -> str:
     """Which scenarios missed their targets (first) and which met them."""
     goals = {scenario.name: scenario.target for scenario in SCENARIOS}
     judged_rows = [r for r in rows if r.target_met is not None]
-    missed, met = [], []
+    missed: list[str] = []
+    met: list[str] = []
     for r in judged_rows:
         goal = goals[r.target]
         assert goal is not None

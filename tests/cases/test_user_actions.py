@@ -308,6 +308,31 @@ async def test_paging_beyond_10000_user_actions_is_refused(
     )
 
 
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"page": 0}, "[from] parameter cannot be negative, found [-20]"),
+        ({"page": -1, "perPage": 3}, "[from] parameter cannot be negative, found [-6]"),
+        ({"perPage": -1}, "[size] parameter cannot be negative, found [-1]"),
+    ],
+)
+async def test_a_page_before_the_first_is_refused_as_elasticsearch_refuses_it(
+    client: httpx.AsyncClient,
+    db: Database,
+    three_actions: str,
+    params: dict[str, int],
+    message: str,
+) -> None:
+    """OpenCases: Kibana's paging checks let these through to the saved objects search,
+    which Elasticsearch refuses (a 500 on PostgreSQL once); a missing case is still a 404."""
+    for internal in (False, True):
+        url = find_url(three_actions, internal=internal)
+        await refused(client, db, "GET", url, 400, message, params=params)
+        missing = find_url("123", internal=internal)
+        not_found = "Saved object [cases/123] not found"
+        await refused(client, db, "GET", missing, 404, not_found, params=params)
+
+
 # --- the types filter ---------------------------------------------------------------------
 
 

@@ -492,6 +492,8 @@ def test_parse_json_object_refuses(raw: bytes, message: str) -> None:
         ("text", "text"),
         ([1, "a", None], '[1,"a",null]'),
         ({"é": "\n"}, '{"é":"\\n"}'),
+        # Array indices first, ascending; "²" and "٣" are names to JavaScript.
+        ({"b": 1, "2": 2, "\u00b2": 3, "1": 4, "\u0663": 5}, '{"1":4,"2":2,"b":1,"²":3,"٣":5}'),
     ],
 )
 def test_js_string(value: Any, shown: str) -> None:

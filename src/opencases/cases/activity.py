@@ -10,7 +10,12 @@ from opencases.cases.schemas import (
     UserActionsFindResponse,
     UserActionStats,
 )
-from opencases.cases.service import RESOLVE, page_of, readable
+from opencases.cases.service import (
+    RESOLVE,
+    page_of,
+    readable,
+    refuse_a_window_before_the_first,
+)
 from opencases.cases.store import CaseRecord
 from opencases.db import Database
 from opencases.kibana.validation import given
@@ -49,9 +54,13 @@ async def find_user_actions(
 async def checked_activity_page(
     *, context: RequestContext, case_id: str, query: UserActionsFindQuery
 ) -> tuple[CaseRecord, int, int]:
-    """The case and page asked for, after Kibana's checks in its order: paging, caller, case."""
+    """The case and page asked for, after Kibana's checks in its order.
+
+    Paging, caller and case, then the search's own refusal of a page before the first.
+    """
     page, per_page = page_of(query.page, query.perPage, max_per_page=MAX_USER_ACTIONS_PER_PAGE)
     record = await readable_activity(context, case_id, FIND_USER_ACTIONS)
+    refuse_a_window_before_the_first(page, per_page)
     return record, page, per_page
 
 

@@ -18,7 +18,7 @@ from opencases.cases.schemas import (
     SearchRequest,
 )
 from opencases.cases.search import CaseFilter, Query, listed
-from opencases.cases.service import page_of, to_case
+from opencases.cases.service import page_of, refuse_a_window_before_the_first, to_case
 from opencases.configure import service as configure_service
 from opencases.configure.schemas import CustomField, UserRef
 from opencases.db import Executor
@@ -48,10 +48,7 @@ async def _owners(context: RequestContext, operation: Operation, requested: Any)
 def _paging(query: FindQuery) -> tuple[int, int]:
     """Kibana's page and perPage, and Elasticsearch's refusal of a negative `size` or `from`."""
     page, per_page = page_of(query.page, query.perPage, max_per_page=MAX_CASES_PER_PAGE)
-    if per_page < 0:
-        raise BadRequest(f"[size] parameter cannot be negative, found [{per_page}]")
-    if (page - 1) * per_page < 0:
-        raise BadRequest(f"[from] parameter cannot be negative, found [{(page - 1) * per_page}]")
+    refuse_a_window_before_the_first(page, per_page)
     return page, per_page
 
 

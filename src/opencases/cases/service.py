@@ -464,6 +464,18 @@ def page_of(page: Any, per_page: Any, *, max_per_page: int) -> tuple[int, int]:
     return page, per_page
 
 
+def refuse_a_window_before_the_first(page: int, per_page: int) -> None:
+    """Elasticsearch's refusal of a negative `size` or `from`, which Kibana answers as a 400.
+
+    Kibana's paging checks let a page of 0 or a negative perPage through; the saved objects
+    search then asks Elasticsearch for `from: perPage * (page - 1)`.
+    """
+    if per_page < 0:
+        raise BadRequest(f"[size] parameter cannot be negative, found [{per_page}]")
+    if (page - 1) * per_page < 0:
+        raise BadRequest(f"[from] parameter cannot be negative, found [{(page - 1) * per_page}]")
+
+
 async def count_connector_references(
     *, db: Executor, space_id: str, connector_ids: Sequence[str]
 ) -> dict[str, int]:

@@ -64,7 +64,7 @@ async def read_body(request: Request, *, limit: int) -> bytes:
     """The raw body, refused with 413 beyond `limit` bytes (hapi's maxBytes)."""
     message = f"Payload content length greater than maximum allowed: {limit}"
     length = request.headers.get("content-length")
-    if length is not None and length.isdigit() and int(length) > limit:
+    if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
         raise PayloadTooLarge(message)
     chunks: list[bytes] = []
     size = 0

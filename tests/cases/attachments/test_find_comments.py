@@ -212,6 +212,10 @@ async def test_deleted_comments_are_not_found(client: httpx.AsyncClient) -> None
             " documents is not possible.",
         ),
         ({"sortOrder": "up"}, 'Invalid value "up" supplied to "sortOrder"'),
+        # Elasticsearch's refusal of the search Kibana then makes (a 500 on PostgreSQL once).
+        ({"page": 0}, "[from] parameter cannot be negative, found [-20]"),
+        ({"page": 0, "perPage": 5}, "[from] parameter cannot be negative, found [-5]"),
+        ({"perPage": -1}, "[size] parameter cannot be negative, found [-1]"),
     ],
     ids=[
         "field is wrong type",
@@ -221,6 +225,9 @@ async def test_deleted_comments_are_not_found(client: httpx.AsyncClient) -> None
         "page * perPage > 10k",
         "page * perPage just over 10k",
         "sortOrder is unknown",
+        "page 0",
+        "page 0 of 5",
+        "perPage < 0",
     ],
 )
 async def test_bad_queries_are_refused(

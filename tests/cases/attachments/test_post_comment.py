@@ -487,6 +487,20 @@ async def test_a_user_comment_with_alert_fields_is_refused(
     await post_refused(client, db, case["id"], request, f'invalid keys "{attribute}"')
 
 
+@pytest.mark.parametrize(
+    ("key", "listed"), [("\u00b2", "zz,\u00b2"), ("\u0663", "zz,\u0663"), ("7", "7,zz")]
+)
+async def test_excess_keys_are_named_in_javascript_s_order(
+    client: httpx.AsyncClient, db: Database, key: str, listed: str
+) -> None:
+    """OpenCases: an array index first, names as inserted; "²" passes Python's str.isdigit()
+    but is a name to JavaScript (it was a 500)."""
+    case = await create_case(client)
+    request = {**USER_COMMENT, "zz": 2, key: 1}
+
+    await post_refused(client, db, case["id"], request, f'invalid keys "{listed}"')
+
+
 @pytest.mark.parametrize("attribute", ["alertId", "index"])
 async def test_an_alert_without_its_ids_is_refused(
     client: httpx.AsyncClient, db: Database, attribute: str

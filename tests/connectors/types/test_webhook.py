@@ -168,6 +168,11 @@ def test_config_defaults_and_messages() -> None:
     assert config_error({"url": "example.com/do-something"}) == (
         "error configuring webhook action: unable to parse url: TypeError: Invalid URL"
     )
+    # A port of digits Python knows but the URL standard does not (ASCII digits only).
+    for port in ("\u00b2", "\u0663"):
+        assert config_error({"url": f"http://external.example.com:{port}/"}) == (
+            "error configuring webhook action: unable to parse url: TypeError: Invalid URL"
+        )
     assert config_error({"url": "http://elsewhere.example.com"}) == (
         'error configuring webhook action: target url "http://elsewhere.example.com" '
         "is not added to the Kibana config xpack.actions.allowedHosts"

@@ -41,6 +41,8 @@ async def find(*, context: RequestContext, case_id: str, query: FindCommentsQuer
         query.page, query.perPage, max_per_page=MAX_COMMENTS_PER_PAGE
     )
     owners = await context.ensure_any_owner(GET)
+    # Kibana's search of the attachments runs whether or not the case exists.
+    cases_service.refuse_a_window_before_the_first(page, per_page)
     db, space_id = context.db, context.space.id
     descending = query.sortOrder == "desc"
 

@@ -386,7 +386,7 @@ def _lodash_get(data: Any, path: str) -> Any:
         key = match.group(3) if match.group(2) else (match.group(1) or match.group(0))
         if isinstance(value, dict) and key in value:
             value = value[key]
-        elif isinstance(value, list) and key.isdigit() and int(key) < len(value):
+        elif isinstance(value, list) and key.isascii() and key.isdigit() and int(key) < len(value):
             value = value[int(key)]
         else:
             return _MISSING

@@ -160,7 +160,7 @@ def parses_as_url(value: str) -> bool:
     host, _, port = host_and_port.partition(":")
     if not host or _FORBIDDEN_HOST.search(host):
         return False
-    return port == "" or (port.isdigit() and int(port) <= 65535)
+    return port == "" or (port.isascii() and port.isdigit() and int(port) <= 65535)
 
 
 def url_problem(url: str) -> str | None:

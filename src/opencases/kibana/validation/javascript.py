@@ -100,7 +100,8 @@ def _js_numeric_value(value: int | float) -> str:
 
 
 def _is_array_index(key: str) -> bool:
-    return key.isdigit() and str(int(key)) == key and int(key) < 2**32 - 1
+    # ASCII only: str.isdigit() also holds for "²" and "٣", which JavaScript reads as names.
+    return key.isascii() and key.isdigit() and str(int(key)) == key and int(key) < 2**32 - 1
 
 
 def json_stringify(value: Any) -> str:

@@ -345,7 +345,6 @@ CALLS: dict[str, Call] = {
         # Kibana's features route: `requiredPrivileges: ['read_features']` (older Kibanas
         # tag it `access:features`), granted by the global `all` base privilege only.
         forbidden=api_403("GET /api/features", "read_features"),
-        differs="OpenCases answers GET /api/features to every authenticated user",
     ),
     "POST /internal/security/users/{username}": Call(
         params={"username": "newcomer"},

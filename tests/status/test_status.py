@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
+import pytest
 
 from opencases import KIBANA_VERSION
+from tests.conftest import Users
+
+READ_FEATURES_403 = {
+    "statusCode": 403,
+    "error": "Forbidden",
+    "message": "API [GET /api/features] is unauthorized for user, this action is granted by"
+    " the Kibana privileges [read_features]",
+}
 
 
 async def test_status_answers_kibana_shape(client: httpx.AsyncClient) -> None:
@@ -49,3 +60,39 @@ async def test_features_lists_cases_owners_and_actions(client: httpx.AsyncClient
         "actions": {"id": "management", "label": "Management"},
     }
     assert set(features["actions"]["privileges"]) == {"all", "read"}
+
+
+@pytest.mark.parametrize(
+    ("roles", "kibana", "allowed"),
+    [
+        (["kibana_admin"], None, True),
+        (["viewer"], None, False),
+        (["custom"], [{"base": ["all"], "spaces": ["*"]}], True),
+        (["custom"], [{"base": ["read"], "spaces": ["*"]}], False),
+        (["custom"], [{"base": ["all"], "spaces": ["default"]}], False),
+        (["custom"], [{"feature": {"generalCases": ["all"]}, "spaces": ["*"]}], False),
+    ],
+    ids=[
+        "kibana_admin",
+        "viewer",
+        "global all",
+        "global read",
+        "all in one space",
+        "a feature on every space",
+    ],
+)
+async def test_features_need_the_global_all_base_privilege(
+    users: Users, roles: list[str], kibana: list[dict[str, Any]] | None, allowed: bool
+) -> None:
+    """Kibana's features route: `requiredPrivileges: ['read_features']`, an API privilege of
+    the global `all` base privilege alone."""
+    if kibana is not None:
+        await users.role("custom", kibana)
+    async with await users.user("someone", roles) as someone:
+        for prefix in ("", "/s/default"):
+            response = await someone.get(f"{prefix}/api/features")
+            if allowed:
+                assert response.status_code == 200, response.text
+                assert len(response.json()) == 4
+            else:
+                assert (response.status_code, response.json()) == (403, READ_FEATURES_403)

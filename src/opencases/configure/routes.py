@@ -17,7 +17,14 @@ from opencases.configure.schemas import (
     FindQuery,
 )
 from opencases.connectors.runtime import Connectors
-from opencases.kibana.http import ApiRoute, Requires, decode_body, decode_query, json_response
+from opencases.kibana.http import (
+    ApiRoute,
+    Requires,
+    decode_body,
+    decode_query,
+    json_response,
+    quoted_api,
+)
 from opencases.security.context import RequestContext
 
 
@@ -55,11 +62,8 @@ async def find_connectors(
     request: Request, context: RequestContext, *, connectors: Connectors
 ) -> Response:
     """GET /api/cases/configure/connectors/_find."""
-    query = request.scope["query_string"].decode("latin-1")
     found = await service.find_connectors(
-        context=context,
-        connectors=connectors,
-        api=f"GET {request.scope['path']}{'?' + query if query else ''}",
+        context=context, connectors=connectors, api=quoted_api(request)
     )
     return json_response(found)
 

@@ -32,12 +32,12 @@ from opencases.connectors import service as connectors_service
 from opencases.connectors.registry import CASES_FEATURE_ID
 from opencases.connectors.runtime import Connectors
 from opencases.db import Executor
-from opencases.kibana.errors import BadRequest, Conflict, Forbidden, saved_object_not_found
+from opencases.kibana.errors import BadRequest, Conflict, saved_object_not_found
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given
 from opencases.kibana.versions import decode_version, encode_version
 from opencases.security.authentication import Principal
-from opencases.security.authorization import Operation
+from opencases.security.authorization import Operation, api_unauthorized
 from opencases.security.context import RequestContext
 
 FIND = Operation(
@@ -376,10 +376,7 @@ async def find_connectors(
     (`GET <path><query>`). The encoded answer is cached until the next write.
     """
     if not await context.authorized_owners(GET_CONNECTORS):
-        raise Forbidden(
-            f"API [{api}] is unauthorized for user, this action is granted by the Kibana"
-            " privileges [casesGetConnectorsConfigure]"
-        )
+        raise api_unauthorized(api, "casesGetConnectorsConfigure")
     # The actions client checks its own privilege on every call: the cache must not skip it.
     await connectors_service.authorize(context=context, operation="get")
 

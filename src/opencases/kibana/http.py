@@ -60,6 +60,12 @@ def error_response(error: KibanaError) -> Response:
     return json_response(error.body(), status=error.status_code, headers=error.headers)
 
 
+def quoted_api(request: Request) -> str:
+    """The request as Kibana's API privilege check quotes it: `<METHOD> <path>[?<query>]`."""
+    query = request.scope["query_string"].decode("latin-1")
+    return f"{request.method} {request.scope['path']}{'?' + query if query else ''}"
+
+
 async def read_body(request: Request, *, limit: int) -> bytes:
     """The raw body, refused with 413 beyond `limit` bytes (hapi's maxBytes)."""
     message = f"Payload content length greater than maximum allowed: {limit}"

@@ -187,6 +187,26 @@ def unauthorized(operation: Operation, owners: Collection[str]) -> Forbidden:
     return Forbidden(f"Unauthorized to {operation.verb} {operation.doc_type} {owner_message}")
 
 
+def api_unauthorized(api: str, privilege: str) -> Forbidden:
+    """Kibana's 403 for a route's API privilege (`requiredPrivileges`) the caller lacks.
+
+    `api` is the request as Kibana quotes it: `<METHOD> <path>[?<query>]`.
+    """
+    return Forbidden(
+        f"API [{api}] is unauthorized for user, this action is granted by the Kibana"
+        f" privileges [{privilege}]"
+    )
+
+
+def grants_global_base(grants: Iterable[RoleGrant], base: str) -> bool:
+    """Whether `grants` hold Kibana's global base privilege `base` (on spaces `*`)."""
+    return any(
+        grant.superuser
+        or any(base in privilege.base and "*" in privilege.spaces for privilege in grant.kibana)
+        for grant in grants
+    )
+
+
 def ensure_feature(
     *, privileges: SpacePrivileges, feature: str, level: Level, message: str
 ) -> None:

@@ -14,6 +14,7 @@ from opencases.security.authorization import (
     authorized_owners,
     ensure_any_owner,
     ensure_authorized,
+    grants_global_base,
     space_privileges,
 )
 from opencases.security.grants import role_grants
@@ -46,6 +47,10 @@ class RequestContext:
             grants = await role_grants(db=self.db, roles=self.principal.roles)
             self._privileges = space_privileges(grants, self.space.id)
         return self._privileges
+
+    async def holds_global_base(self, base: str) -> bool:
+        """Whether the caller holds Kibana's global base privilege `base` (on spaces `*`)."""
+        return grants_global_base(await role_grants(db=self.db, roles=self.principal.roles), base)
 
     async def authorized_owners(self, operation: Operation) -> list[str]:
         """The owners the caller may run `operation` for in this space (maybe none)."""

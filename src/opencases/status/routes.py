@@ -9,9 +9,16 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases import KIBANA_VERSION, __version__
-from opencases.kibana.http import ApiRoute, OptOut, Requires, decode_body, json_response
+from opencases.kibana.http import (
+    ApiRoute,
+    OptOut,
+    Requires,
+    decode_body,
+    json_response,
+    quoted_api,
+)
 from opencases.kibana.validation import RequestStruct
-from opencases.security.authorization import Level, owners_in_space
+from opencases.security.authorization import Level, api_unauthorized, owners_in_space
 from opencases.security.context import RequestContext
 from opencases.security.features import CATEGORY_LABELS, FEATURES, Feature
 
@@ -68,6 +75,10 @@ def _feature(feature: Feature) -> dict[str, object]:
 
 async def features(request: Request, context: RequestContext) -> Response:
     """GET /api/features: the features whose privileges a role can grant."""
+    # Kibana's `read_features` API privilege, which only the global `all` base privilege
+    # (and the superuser) grants.
+    if not await context.holds_global_base("all"):
+        raise api_unauthorized(quoted_api(request), "read_features")
     return json_response([_feature(feature) for feature in FEATURES])
 
 

@@ -22,9 +22,10 @@ from opencases.cases.attachments.schemas import (
 )
 from opencases.cases.attachments.store import AttachmentRecord, FileRecord
 from opencases.cases.attachments.upload import name_without_extension, read_upload
-from opencases.kibana.errors import BadRequest, Forbidden, NotFound
+from opencases.kibana.errors import BadRequest, NotFound
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given, validate
+from opencases.security.authorization import api_unauthorized
 from opencases.security.context import RequestContext
 from opencases.security.features import OWNERS
 
@@ -169,10 +170,7 @@ async def _readable_kind(context: RequestContext, kind: str, api: str) -> str:
     if owner is None:
         raise NotFound()  # the Files service registers routes for its kinds only
     if owner not in await context.authorized_owners(cases_service.GET):
-        raise Forbidden(
-            f"API [{api}] is unauthorized for user, this action is granted by the Kibana"
-            f" privileges [{kind}Read]"
-        )
+        raise api_unauthorized(api, f"{kind}Read")
     return owner
 
 

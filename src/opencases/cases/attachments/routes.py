@@ -38,6 +38,7 @@ from opencases.kibana.http import (
     decode_query,
     json_response,
     no_content,
+    quoted_api,
     read_body,
 )
 from opencases.kibana.validation import js_type, parse_json_object, parse_json_value
@@ -153,19 +154,13 @@ async def upload_file(request: Request, context: RequestContext) -> Response:
     return json_response(case)
 
 
-def _api(request: Request) -> str:
-    """The request as Kibana's API privilege check quotes it."""
-    query = request.scope["query_string"].decode("latin-1")
-    return f"{request.method} {request.url.path}{'?' + query if query else ''}"
-
-
 async def file_metadata(request: Request, context: RequestContext) -> Response:
     """GET /api/files/files/{fileKind}/{id}."""
     file = await files.readable_file(
         context=context,
         kind=_param(request, "file_kind"),
         file_id=_param(request, "file_id"),
-        api=_api(request),
+        api=quoted_api(request),
     )
     return json_response(FileResponse(file=files.to_file_json(file)))
 
@@ -176,7 +171,7 @@ async def download_file(request: Request, context: RequestContext) -> Response:
         context=context,
         kind=_param(request, "file_kind"),
         file_id=_param(request, "file_id"),
-        api=_api(request),
+        api=quoted_api(request),
     )
     if file.size == 0:
         return no_content()
@@ -204,7 +199,7 @@ async def list_files(request: Request, context: RequestContext) -> Response:
         kind=_param(request, "file_kind"),
         query=query,
         request=body,
-        api=_api(request),
+        api=quoted_api(request),
     )
     return json_response(found)
 

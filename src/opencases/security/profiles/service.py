@@ -13,10 +13,16 @@ from collections.abc import Iterable, Sequence
 from msgspec import UNSET
 
 from opencases.db import Database
-from opencases.kibana.errors import Forbidden, NotFound
+from opencases.kibana.errors import NotFound
 from opencases.security import store
 from opencases.security.authentication import Principal
-from opencases.security.authorization import Level, Operation, SpaceScope, space_privileges
+from opencases.security.authorization import (
+    Level,
+    Operation,
+    SpaceScope,
+    api_unauthorized,
+    space_privileges,
+)
 from opencases.security.context import RequestContext
 from opencases.security.features import OWNERS
 from opencases.security.grants import role_grants
@@ -52,10 +58,7 @@ def _profile(record: store.UserRecord) -> UserProfile:
 async def ensure_api_privilege(*, context: RequestContext, api: str, privilege: str) -> None:
     """Kibana's route-level API privilege check (`requiredPrivileges`) of the profile APIs."""
     if not await context.authorized_owners(_ANY_CASES):
-        raise Forbidden(
-            f"API [{api}] is unauthorized for user, this action is granted by the Kibana"
-            f" privileges [{privilege}]"
-        )
+        raise api_unauthorized(api, privilege)
 
 
 async def by_uid(*, db: Database, uids: Iterable[str]) -> dict[str, UserProfile]:

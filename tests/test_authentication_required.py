@@ -88,8 +88,6 @@ class Call:
     query: Mapping[str, str] = field(default_factory=dict)
     # The 403 message for a route that requires a privilege; None for an opt-out route.
     forbidden: str | None = None
-    # Why OpenCases' 403 still differs from Kibana's (the case is an expected failure).
-    differs: str | None = None
     # The answer of a caller allowed it, where it is not the route's success.
     success_status: int | None = None
 
@@ -407,10 +405,6 @@ CALLS: dict[str, Call] = {
 PREFIXES = ("", "/s/space1")
 
 
-class KnownDifference(AssertionError):
-    """The 403 differs from Kibana's in a way the table names (see `Call.differs`)."""
-
-
 def route_of(app: Starlette, key: str) -> ApiRoute:
     """The route `METHOD /path` of the app's route table."""
     routes: list[ApiRoute] = app.state.opencases.routes
@@ -598,20 +592,7 @@ async def test_the_table_covers_every_route(app: Starlette) -> None:
             assert call.forbidden is None, f"{where} opts out: nobody may be refused it"
 
 
-def _cases() -> list[Any]:
-    return [
-        pytest.param(
-            key,
-            id=key,
-            marks=[pytest.mark.xfail(raises=KnownDifference, strict=True, reason=call.differs)]
-            if call.differs
-            else [],
-        )
-        for key, call in CALLS.items()
-    ]
-
-
-@pytest.mark.parametrize("key", _cases())
+@pytest.mark.parametrize("key", list(CALLS))
 async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_does(
     app: Starlette,
     db: Database,
@@ -640,7 +621,6 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
                     assert response.headers["www-authenticate"] == 'Basic realm="kibana"', where
                 assert await snapshot(db) == before, where
 
-    differences: list[str] = []
     for prefix in PREFIXES:
         args = request_args(route, call, world.objects[prefix])
         args["url"] = prefix + args["url"]
@@ -653,17 +633,11 @@ async def test_route_refuses_bad_credentials_and_missing_privileges_as_kibana_do
         assert await snapshot(db) == before, where
         message = resolve_text(call.forbidden, world.objects[prefix])
         expected = {"statusCode": 403, "error": "Forbidden", "message": message}
-        if (response.status_code, response.json()) != (403, expected):
-            differences.append(f"{where}: {response.status_code} {response.text}")
+        assert (response.status_code, response.json()) == (403, expected), where
 
     # The very same request, as the superuser: the refusals were about the caller.
     response = await client.request(**request_args(route, call, world.objects[""]))
     assert response.status_code == (call.success_status or route.status), response.text
-
-    if differences:
-        if call.differs:
-            raise KnownDifference("\n".join(differences))
-        raise AssertionError("\n".join(differences))
 
 
 async def test_wrong_password_message_is_elasticsearch_s(anonymous: httpx.AsyncClient) -> None:

@@ -126,7 +126,8 @@ class _Checkpointer:
         self._wal_index = os.open(f"{path}-shm", os.O_RDONLY)
         self._task: asyncio.Task[None] | None = None
         self._again = False
-        # The WAL's length, as the last checkpoint saw it, that makes a write wait.
+        # The WAL's length at which a write waits for a checkpoint (raised past what the last
+        # checkpoint had to leave behind).
         self._wait_at = WAL_RESTART_FRAMES
 
     def start(self) -> None:

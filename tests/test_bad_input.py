@@ -15,7 +15,7 @@ import base64
 import contextlib
 import re
 import socket
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any, get_args, get_origin
 
 import httpx
@@ -26,7 +26,6 @@ from starlette.applications import Starlette
 from opencases import KIBANA_VERSION
 from opencases.db import Database, connect
 from opencases.kibana.http import SAFE_METHODS, ApiRoute
-from opencases.settings import Settings
 from tests.conftest import BACKENDS, fresh_database, snapshot, unused_port
 from tests.server import OPENCASES, running
 
@@ -168,41 +167,6 @@ def assert_kibana_error(response: httpx.Response, where: str) -> None:
     body = response.json()
     assert set(body) >= {"statusCode", "error", "message"}, where
     assert body["statusCode"] == response.status_code, where
-
-
-def backend_of(settings: Settings) -> str:
-    """`postgres` or `sqlite`: the database the app runs on."""
-    return "postgres" if settings.database_url.startswith("postgres") else "sqlite"
-
-
-class KnownDefects:
-    """5xx answers this suite found, by kind and backend: an expected failure until fixed.
-
-    A kind listed here must still fail as described; once it no longer does, the test
-    fails and asks for the entry to go.
-    """
-
-    def __init__(self, defects: Mapping[str, tuple[tuple[str, ...], str]], backend: str):
-        self.defects = defects
-        self.backend = backend
-
-    def reason(self, kind: str) -> str | None:
-        """Why `kind` fails on this backend, if it is a known defect."""
-        backends, reason = self.defects.get(kind, ((), ""))
-        return reason if self.backend in backends else None
-
-    def check(self, kind: str, status: int | None) -> None:
-        """xfail on a known defect's 5xx; fail once a known defect no longer shows.
-
-        Called with each answer's status, then with None once every answer was right.
-        """
-        reason = self.reason(kind)
-        if reason is None:
-            return
-        if status is None:
-            pytest.fail(f"{kind!r} no longer fails: remove it from the known defects")
-        if status >= 500:
-            pytest.xfail(reason)
 
 
 # --- bodies -------------------------------------------------------------------------------
@@ -492,9 +456,6 @@ async def test_bad_query_strings_never_fail_the_server_nor_change_anything(
 
 # --- headers ------------------------------------------------------------------------------
 
-# 5xx answers found here: (backends, the defect). Kibana answers these with a 401.
-HEADER_DEFECTS: dict[str, tuple[tuple[str, ...], str]] = {}
-
 
 def basic_header(credentials: bytes) -> bytes:
     """A Basic Authorization value for raw `user:password` bytes."""
@@ -524,10 +485,9 @@ AUTHORIZATIONS: dict[str, tuple[bytes, dict[str, Any]]] = {
 
 @pytest.mark.parametrize("kind", list(AUTHORIZATIONS))
 async def test_bad_authorization_headers_are_a_401_and_change_nothing(
-    app: Starlette, settings: Settings, db: Database, kind: str
+    app: Starlette, db: Database, kind: str
 ) -> None:
     value, expected = AUTHORIZATIONS[kind]
-    known = KnownDefects(HEADER_DEFECTS, backend_of(settings))
     before = await snapshot(db)
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as anonymous:
@@ -543,10 +503,8 @@ async def test_bad_authorization_headers_are_a_401_and_change_nothing(
                     b"x-elastic-internal-origin": b"Kibana",
                 },
             )
-            known.check(kind, response.status_code)
             assert (response.status_code, response.json()) == (401, expected), where
             assert await snapshot(db) == before, where
-    known.check(kind, None)
 
 
 async def test_a_kbn_version_of_non_ascii_bytes_is_refused_on_every_route(
@@ -576,10 +534,9 @@ PASSWORD = "bad-input-elastic-pw"
 class RawServer:
     """A running `opencases serve` and its database, spoken to over raw sockets."""
 
-    def __init__(self, port: int, database_url: str, backend: str) -> None:
+    def __init__(self, port: int, database_url: str) -> None:
         self.port = port
         self.database_url = database_url
-        self.backend = backend
 
     def exchange(self, request: bytes) -> tuple[int, bytes]:
         """Send raw bytes; the status and body of the answer (the server closes after it)."""
@@ -616,7 +573,7 @@ def raw_server(
         env = {"OPENCASES_DATABASE_URL": database_url, "OPENCASES_ELASTIC_PASSWORD": PASSWORD}
         log_file = directory / "server.log"
         with running([str(OPENCASES), "serve"], port=port, env=env, log_file=log_file):
-            yield RawServer(port, database_url, request.param)
+            yield RawServer(port, database_url)
 
 
 def raw_request(
@@ -681,8 +638,6 @@ RAW_KINDS: dict[str, Callable[[Route], bytes]] = {
     ),
 }
 
-RAW_DEFECTS: dict[str, tuple[tuple[str, ...], str]] = {}
-
 
 def oas_routes(server: RawServer) -> list[Route]:
     """The running server's route table, as its OpenAPI document lists it."""
@@ -699,18 +654,15 @@ def oas_routes(server: RawServer) -> list[Route]:
 async def test_what_only_a_real_server_sees_is_a_4xx_and_changes_nothing(
     raw_server: RawServer, kind: str
 ) -> None:
-    known = KnownDefects(RAW_DEFECTS, raw_server.backend)
     before = await raw_server.snapshot()
     for route in oas_routes(raw_server):
         if kind == "a malformed chunked body" and route[0] in SAFE_METHODS:
             continue
         status, body = raw_server.exchange(RAW_KINDS[kind](route))
         where = f"{route[0]} {route[1]} with {kind}: {status} {body[:200]!r}"
-        known.check(kind, status)
         assert 400 <= status < 500, where
         if body:
             assert msgspec.json.decode(body)["statusCode"] == status, where
-    known.check(kind, None)
     assert await raw_server.snapshot() == before
 
 

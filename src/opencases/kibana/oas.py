@@ -43,6 +43,12 @@ _ERROR_RESPONSE = {
     "description": "Kibana's error envelope.",
     "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
 }
+# granian's answer to a request line and headers over 16 KiB, before any route runs: as
+# Node's HTTP server answers for Kibana, a 431 without a body.
+_HEAD_TOO_LARGE = {
+    "description": "The request line and headers passed 16 KiB: refused with no body, as"
+    " Node refuses them for Kibana.",
+}
 _INTERNAL_ORIGIN = {
     "name": "x-elastic-internal-origin",
     "in": "header",
@@ -100,6 +106,7 @@ def openapi_document(routes: Sequence[ApiRoute]) -> dict[str, Any]:
                     str(status): {"description": "Indicates a successful call without content."}
                     for status in route.bodiless_statuses
                 },
+                "431": _HEAD_TOO_LARGE,
                 "default": _ERROR_RESPONSE,
             },
         }

@@ -11,7 +11,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from opencases.kibana.errors import KibanaError, PayloadTooLarge
-from opencases.kibana.validation import Style, parse_json_object, query_values, validate
+from opencases.kibana.validation import (
+    Style,
+    is_ascii_digits,
+    parse_json_object,
+    query_values,
+    validate,
+)
 from opencases.kibana.validation.parsing import parse_json
 
 T = TypeVar("T")
@@ -70,7 +76,7 @@ async def read_body(request: Request, *, limit: int) -> bytes:
     """The raw body, refused with 413 beyond `limit` bytes (hapi's maxBytes)."""
     message = f"Payload content length greater than maximum allowed: {limit}"
     length = request.headers.get("content-length")
-    if length is not None and length.isascii() and length.isdigit() and int(length) > limit:
+    if length is not None and is_ascii_digits(length) and int(length) > limit:
         raise PayloadTooLarge(message)
     chunks: list[bytes] = []
     size = 0

@@ -54,7 +54,7 @@ from opencases.connectors.types.webhook import (
     validate_webhook_secrets,
 )
 from opencases.kibana.time import Clock, format_time
-from opencases.kibana.validation import json_stringify
+from opencases.kibana.validation import is_ascii_digits, json_stringify
 
 NAME = "Webhook - Case Management"
 CONFIG_ERROR = "error configuring cases webhook action: "
@@ -386,7 +386,7 @@ def _lodash_get(data: Any, path: str) -> Any:
         key = match.group(3) if match.group(2) else (match.group(1) or match.group(0))
         if isinstance(value, dict) and key in value:
             value = value[key]
-        elif isinstance(value, list) and key.isascii() and key.isdigit() and int(key) < len(value):
+        elif isinstance(value, list) and is_ascii_digits(key) and int(key) < len(value):
             value = value[int(key)]
         else:
             return _MISSING

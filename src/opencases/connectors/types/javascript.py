@@ -17,7 +17,14 @@ from urllib.parse import quote, urlsplit
 from opencases.connectors.errors import ConnectorError
 from opencases.connectors.outbound import OutboundResponse
 from opencases.kibana.time import Clock, format_time, parse_time
-from opencases.kibana.validation import UNDEFINED, js_keys, js_number, js_string, json_stringify
+from opencases.kibana.validation import (
+    UNDEFINED,
+    is_ascii_digits,
+    js_keys,
+    js_number,
+    js_string,
+    json_stringify,
+)
 
 
 def js_string_coercion(value: Any) -> str:
@@ -160,7 +167,7 @@ def parses_as_url(value: str) -> bool:
     host, _, port = host_and_port.partition(":")
     if not host or _FORBIDDEN_HOST.search(host):
         return False
-    return port == "" or (port.isascii() and port.isdigit() and int(port) <= 65535)
+    return port == "" or (is_ascii_digits(port) and int(port) <= 65535)
 
 
 def url_problem(url: str) -> str | None:

@@ -99,9 +99,16 @@ def _js_numeric_value(value: int | float) -> str:
         return "Infinity" if value > 0 else "-Infinity"
 
 
+def is_ascii_digits(text: str) -> bool:
+    """Whether `text` is digits 0-9 only, as JavaScript and HTTP read a number.
+
+    str.isdigit() alone also holds for "²" (which int() refuses) and "٣" (which it reads).
+    """
+    return text.isascii() and text.isdigit()
+
+
 def _is_array_index(key: str) -> bool:
-    # ASCII only: str.isdigit() also holds for "²" and "٣", which JavaScript reads as names.
-    return key.isascii() and key.isdigit() and str(int(key)) == key and int(key) < 2**32 - 1
+    return is_ascii_digits(key) and str(int(key)) == key and int(key) < 2**32 - 1
 
 
 def json_stringify(value: Any) -> str:

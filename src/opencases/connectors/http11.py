@@ -230,11 +230,11 @@ class Http11Transport(httpx.AsyncBaseTransport):
         self._exchanges[origin].release()
         state = connection.h11
         # Bytes after the answer (trailing_data) are nobody's answer: the connection is spoiled.
-        if not (
-            not connection.closed
-            and state.our_state is h11.DONE
-            and state.their_state is h11.DONE
-            and not state.trailing_data[0]
+        if (
+            connection.closed
+            or state.our_state is not h11.DONE
+            or state.their_state is not h11.DONE
+            or state.trailing_data[0]
         ):
             connection.close()
             return

@@ -35,10 +35,6 @@ CHECKS = "not_a_server_error,response_schema_conformance"
 REQUEST_TIMEOUT_SECONDS = 10
 # One schemathesis process keeps one core busy at most (its workers are threads), and the
 # server then waits on it: a run is three processes at once, on parts of the document.
-# One worker each: hypothesis parses Python source (ast.parse) to describe strategies, and
-# Python 3.11 keeps the AST constructor's recursion depth per interpreter, so two threads
-# parsing at once can fail with "AST constructor recursion depth mismatch" (a CI run did).
-WORKERS = "1"
 # The stateful phase follows links between operations of every part, over all of them.
 CASES_WING = "^/(api|internal)/cases"
 NOT_STATEFUL = "--phases=examples,coverage,fuzzing"
@@ -47,6 +43,10 @@ SHARES = (
     ("others", (NOT_STATEFUL, f"--exclude-path-regex={CASES_WING}")),
     ("stateful", ("--phases=stateful",)),
 )
+# One worker each: hypothesis parses Python source (ast.parse) to describe strategies, and
+# Python 3.11 keeps the AST constructor's recursion depth per interpreter, so two threads
+# parsing at once can fail with "AST constructor recursion depth mismatch" (a CI run did).
+WORKERS = "1"
 # What the command line cannot say: stateful scenarios long enough to follow the links
 # from an object's creation (or a list of them) to its reads, updates and deletion.
 SCHEMATHESIS_SETTINGS = """\
@@ -108,11 +108,10 @@ def _schemathesis(
     examples: int,
     seed: int,
     workdir: Path,
+    settings: Path,
     share: str,
 ) -> list[str]:
     """The `schemathesis run` command line for a server and one share of the document."""
-    settings = workdir / "schemathesis.toml"
-    settings.write_text(SCHEMATHESIS_SETTINGS)
     return [
         str(BIN / "schemathesis"),
         f"--config-file={settings}",
@@ -173,11 +172,19 @@ def _run_shares(
     server: Server, args: argparse.Namespace, *, examples: int, seed: int, workdir: Path
 ) -> list[str]:
     """Run schemathesis on every share at once; print each one's output once it ended."""
+    settings = workdir / "schemathesis.toml"
+    settings.write_text(SCHEMATHESIS_SETTINGS)
     runs = []
     for share, options in SHARES:
         command = [
             *_schemathesis(
-                server, args, examples=examples, seed=seed, workdir=workdir, share=share
+                server,
+                args,
+                examples=examples,
+                seed=seed,
+                workdir=workdir,
+                settings=settings,
+                share=share,
             ),
             *options,
             *args.extra,

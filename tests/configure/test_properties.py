@@ -37,7 +37,7 @@ ELASTIC = {
     "profile_uid": profile_uid("elastic"),
 }
 MAX_SAFE_INTEGER = 2**53 - 1
-UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+UUID7 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
 TIMESTAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z")
 BUILTIN_OBSERVABLE_TYPES = {
     "observable-type-ipv4": "IPv4",
@@ -612,7 +612,7 @@ async def test_a_valid_configuration_is_stored_as_sent(
     assert found.status_code == 200, found.text
     assert found.json() == [posted.json()]
     configuration = dict(posted.json())
-    assert UUID4.fullmatch(configuration.pop("id"))
+    assert UUID7.fullmatch(configuration.pop("id"))
     assert isinstance(configuration.pop("version"), str)
     assert TIMESTAMP.fullmatch(configuration.pop("created_at"))
     assert configuration == answered(request)

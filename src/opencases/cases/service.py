@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,7 +21,7 @@ from opencases.cases.schemas import (
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure import service as configure_service
 from opencases.configure.schemas import Assignee, CustomField, UserRef
-from opencases.db import Executor
+from opencases.db import Executor, new_id
 from opencases.kibana.errors import (
     BadRequest,
     Conflict,
@@ -129,7 +128,7 @@ async def record_actions(
         owner=record.owner,
         first_position=record.user_action_count - len(new_actions) + 1,
         actions=new_actions,
-        ids=[str(uuid.uuid4()) for _ in new_actions],
+        ids=[new_id() for _ in new_actions],
         created_at=now,
         created_by=user,
     )
@@ -159,7 +158,7 @@ async def create(*, context: RequestContext, request: CasePostRequest) -> Case:
     assignees = _without_empty_uids(given(request.assignees, []))
     category = given(request.category, None)
     record = CaseRecord(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         space_id=context.space.id,
         owner=request.owner,
         incremental_id=0,

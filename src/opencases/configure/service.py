@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterable, Sequence
 
 import msgspec
@@ -31,7 +30,7 @@ from opencases.configure.schemas import (
 from opencases.connectors import service as connectors_service
 from opencases.connectors.registry import CASES_FEATURE_ID
 from opencases.connectors.runtime import Connectors
-from opencases.db import Executor
+from opencases.db import Executor, new_id
 from opencases.kibana.errors import BadRequest, Conflict, saved_object_not_found
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given
@@ -277,7 +276,7 @@ async def create(*, context: RequestContext, request: ConfigurationRequest) -> C
 
     now = utc_now()
     configuration = store.ConfigurationRecord(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         space_id=context.space.id,
         owner=request.owner,
         closure_type=request.closure_type,

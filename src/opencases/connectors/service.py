@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import uuid
 from typing import Literal
 
 import msgspec
@@ -19,7 +18,7 @@ from opencases.connectors.runtime import Connectors, PreconfiguredConnector
 from opencases.connectors.schemas import Connector, ConnectorTypeInfo, ConnectorWithCount
 from opencases.connectors.tokens import ConnectorTokens
 from opencases.connectors.types.base import ConnectorType, JsonObject
-from opencases.db import UniqueViolation
+from opencases.db import UniqueViolation, new_id
 from opencases.kibana.errors import (
     BadRequest,
     Conflict,
@@ -170,7 +169,7 @@ async def create(
         raise BadRequest(f"This {connector_id} already exists in a preconfigured action.")
     connector_type = connectors.registry.require(connector_type_id)
     valid_config, valid_secrets = _validate(connector_type, config, secrets, connectors.outbound)
-    connector_id = connector_id if connector_id is not None else str(uuid.uuid4())
+    connector_id = connector_id if connector_id is not None else new_id()
     space_id = context.space.id
     now = format_time(connectors.clock.now())
     connector = store.ConnectorRecord(

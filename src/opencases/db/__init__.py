@@ -10,6 +10,7 @@ from opencases.db.database import (
     in_list,
     to_json,
 )
+from opencases.db.ids import new_id
 from opencases.db.postgres import PostgresDatabase
 from opencases.db.sqlite import SQLiteDatabase, sqlite_path
 
@@ -22,6 +23,7 @@ __all__ = [
     "bump_security_epoch",
     "connect",
     "in_list",
+    "new_id",
     "to_json",
 ]
 

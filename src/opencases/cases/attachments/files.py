@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator, Sequence
 
 import msgspec
@@ -22,6 +21,7 @@ from opencases.cases.attachments.schemas import (
 )
 from opencases.cases.attachments.store import AttachmentRecord, FileRecord
 from opencases.cases.attachments.upload import name_without_extension, read_upload
+from opencases.db import new_id
 from opencases.kibana.errors import BadRequest, NotFound
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import given, validate
@@ -110,7 +110,7 @@ async def upload(*, context: RequestContext, case_id: str, request: Request) -> 
         now = utc_now()
         user = cases_service.user_ref(context)
         file = FileRecord(
-            id=str(uuid.uuid4()),
+            id=new_id(),
             case_id=record.id,
             space_id=record.space_id,
             owner=record.owner,

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +22,7 @@ from opencases.cases.attachments.schemas import (
 from opencases.cases.schemas import Case
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure import service as configure_service
+from opencases.db import new_id
 from opencases.kibana.errors import BadRequest, Conflict
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import validate
@@ -174,7 +174,7 @@ def _new(request: ObservableRequest, now: str) -> dict[str, Any]:
         typeKey=request.typeKey,
         value=request.value,
         description=request.description,
-        id=str(uuid.uuid4()),
+        id=new_id(),
         createdAt=now,
         updatedAt=now,
     )

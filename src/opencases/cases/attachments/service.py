@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from typing import Any
 
@@ -21,7 +20,7 @@ from opencases.cases.attachments.schemas import (
 from opencases.cases.attachments.store import AttachmentRecord
 from opencases.cases.store import CaseRecord, UserActionRecord
 from opencases.configure.schemas import UserRef
-from opencases.db import Executor
+from opencases.db import Executor, new_id
 from opencases.kibana.errors import BadRequest, Conflict, NotFound, saved_object_not_found
 from opencases.kibana.time import utc_now
 from opencases.kibana.validation import validate
@@ -106,7 +105,7 @@ def new_record(
 ) -> AttachmentRecord:
     """A new attachment of a case, from its request's fields."""
     return AttachmentRecord(
-        id=str(uuid.uuid4()),
+        id=new_id(),
         case_id=record.id,
         space_id=record.space_id,
         owner=fields["owner"],

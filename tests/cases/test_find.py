@@ -10,9 +10,11 @@ import asyncio
 from typing import Any
 
 import httpx
+import msgspec
 import pytest
 
-from opencases.db import Database
+from opencases.cases import store
+from opencases.db import Database, new_id
 from opencases.security.secrets import profile_uid
 from tests.cases.conftest import (
     CASES_URL,
@@ -982,6 +984,33 @@ async def test_find_searches_what_one_group_commit_wrote(
     words = ("zebra", "walrus", "okapi", "Issue")
     found = {word: (await find_cases(client, {"search": word}))["total"] for word in words}
     assert found == {"zebra": 1, "walrus": 1, "okapi": 0, "Issue": 1}
+    if db.dialect == "sqlite":
+        await db.execute("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+
+
+async def test_find_does_not_search_what_a_request_rolled_back(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """A case written and rolled back beside a create: neither its row nor its words stay."""
+    written = await create_case(client)
+    record = await store.get(db, space_id="default", case_id=written["id"])
+    assert record is not None
+    unwanted = msgspec.structs.replace(record, id=new_id(), title="wombat", incremental_id=-1)
+
+    async def write_then_fail() -> None:
+        async with db.transaction() as tx:
+            await store.insert(tx, unwanted)
+            raise LookupError
+
+    created, failed = await asyncio.gather(
+        create_case(client, case_request(title="quokka")), write_then_fail(), return_exceptions=True
+    )
+
+    assert (created["title"], type(failed)) == ("quokka", LookupError)
+    words = ("wombat", "quokka")
+    found = {word: (await find_cases(client, {"search": word}))["total"] for word in words}
+    assert found == {"wombat": 0, "quokka": 1}
+    assert await store.get(db, space_id="default", case_id=unwanted.id) is None
     if db.dialect == "sqlite":
         await db.execute("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
+from pathlib import Path
 from typing import Any
 
 from alembic import command
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from opencases.db import connect
 from opencases.db.migrate import HEAD_REVISION, alembic_config, is_current, migrate
+from opencases.db.sqlite import sqlite_path
 from opencases.db.tables import metadata
 
 
@@ -80,3 +83,26 @@ def test_only_a_database_at_the_head_revision_is_current(fresh_database_url: str
     assert asyncio.run(schema_is_current(fresh_database_url)) is True
     command.downgrade(alembic_config(fresh_database_url), "-1")
     assert asyncio.run(schema_is_current(fresh_database_url)) is False
+
+
+def test_on_sqlite_going_below_0012_indexes_what_its_queue_held(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'queued.db'}"
+    migrate(url)
+    with sqlite3.connect(sqlite_path(url)) as connection:
+        # Written outside OpenCases: the triggers queue the words, no commit of ours applies them.
+        connection.execute(
+            "INSERT INTO cases (id, space_id, owner, incremental_id, title, description, tags,"
+            " status, severity, connector, connector_id, settings, assignees, custom_fields,"
+            " observables, timing, created_at, created_by, reporter, total_comments,"
+            " total_alerts, user_action_count, revision) VALUES ('c', 'default', 'cases', 1,"
+            " 'queued walrus', 'd', '[]', 'open', 'low', '{}', 'none', '{}', '[]', '[]', '[]',"
+            " '{}', 'now', '{}', 'elastic', 0, 0, 0, 1)"
+        )
+    command.downgrade(alembic_config(url), "0011")
+
+    with sqlite3.connect(sqlite_path(url)) as connection:
+        found = connection.execute("SELECT rowid FROM cases_fts WHERE cases_fts MATCH 'walrus'")
+        assert found.fetchall() == [(1,)]
+        connection.execute("INSERT INTO cases_fts(cases_fts, rank) VALUES ('integrity-check', 1)")
+        tables = connection.execute("SELECT name FROM sqlite_schema WHERE name = 'cases_fts_queue'")
+        assert tables.fetchall() == []

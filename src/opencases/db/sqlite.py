@@ -179,6 +179,25 @@ class _Checkpointer:
         self._executor.shutdown()
 
 
+# The full-text index's changes, queued by the triggers of migration 0012, applied by each
+# commit after the transaction's last savepoint: FTS5 writes a new segment of its index
+# whenever a savepoint begins, so written at once, each case was a segment of its own.
+_FULL_TEXT_QUEUE = "cases_fts_queue"
+_APPLY_FULL_TEXT_QUEUE = (
+    "INSERT INTO cases_fts (cases_fts, rowid, title, description)"
+    " SELECT command, seq, title, description FROM cases_fts_queue ORDER BY id",
+    "DELETE FROM cases_fts_queue",
+)
+
+
+def _commit_writes(connection: sqlite3.Connection, *, full_text_queue: bool) -> None:
+    """Apply the full-text queue (where the schema has one), then COMMIT."""
+    if full_text_queue:
+        for statement in _APPLY_FULL_TEXT_QUEUE:
+            connection.execute(statement)
+    connection.execute("COMMIT")
+
+
 def _is_busy(exc: sqlite3.OperationalError) -> bool:
     return "locked" in str(exc) or "busy" in str(exc)
 
@@ -230,6 +249,8 @@ class SQLiteDatabase:
         self._reads_version = -1
         self._reads_checked = False
         self._security_epoch = 0
+        # Until the migrations made it (then for good): a database is only ever migrated up.
+        self._full_text_queue = False
 
     async def on_writer(self, work: Any) -> Any:
         """Run `work(connection)` on the writer thread."""
@@ -343,7 +364,10 @@ class SQLiteDatabase:
         async with self._write_lock:
             self._batch = None
             try:
-                await self.on_writer(lambda c: c.execute("COMMIT"))
+                if not self._full_text_queue:
+                    self._full_text_queue = self._has_table(_FULL_TEXT_QUEUE)
+                queue = self._full_text_queue
+                await self.on_writer(lambda c: _commit_writes(c, full_text_queue=queue))
             except BaseException as exc:
                 if self._writer.in_transaction:
                     self._writer.execute("ROLLBACK")
@@ -353,6 +377,12 @@ class SQLiteDatabase:
                 self._checkpointer.start()
             # What this process just wrote is read back at once, in this same turn.
             self._reads_checked = False
+
+    def _has_table(self, name: str) -> bool:
+        row = self._writer.execute(
+            "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        return row is not None
 
     async def close(self) -> None:
         """Wait for the last commit, then close both connections."""

@@ -8,7 +8,7 @@ import time
 # RFC 9562 §5.7: 48 bits of Unix milliseconds, the version (7), 12 random bits, the variant
 # (0b10), 62 random bits.
 _VERSION_AND_VARIANT = 0x7 << 76 | 0x2 << 62
-_RANDOM_BITS_KEPT = ~(0xF << 76 | 0x3 << 62) & (1 << 80) - 1
+_RANDOM_BITS_KEPT = ((1 << 80) - 1) & ~(0xF << 76 | 0x3 << 62)
 
 
 def new_id() -> str:

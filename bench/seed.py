@@ -25,8 +25,8 @@ SEVERITIES = ("low", "medium", "high", "critical")
 STATUSES = ("open", "in-progress", "closed")
 TAGS = tuple(f"tag-{index}" for index in range(50))
 # Cases a transaction: one savepoint holds them all, and with the sub-journal in memory
-# (db/sqlite.py) each statement's end walks it, so a savepoint of 1,000 cases took 2.5 times
-# as long to seed as ten of 100.
+# (db/sqlite.py) each statement's end walks it: 100,000 cases took 78 s to seed 1,000 a
+# transaction, 41 s 100 a transaction.
 BATCH = 100
 _random = random.Random(20261202)
 # Words of 4 to 9 letters: the vocabulary of titles and descriptions.

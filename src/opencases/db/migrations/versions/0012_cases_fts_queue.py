@@ -16,7 +16,7 @@ depends_on = None
 # every request of a group commit runs in a savepoint: written by the triggers of 0007, each
 # case became a segment of its own, merged again and again (a create's full-text cost went
 # from 17 to 53 µs). The triggers now queue the index's changes in a plain table, and the
-# commit applies the queue (db/sqlite.py, FLUSH_FULL_TEXT), after the last savepoint.
+# commit applies the queue (db/sqlite.py, _APPLY_FULL_TEXT_QUEUE), after the last savepoint.
 # `command` is what FTS5 takes in its table-named column: NULL to index a row, 'delete'
 # (with the values it was indexed with) to remove it.
 UPGRADE = [
